@@ -1,0 +1,14 @@
+import { httpBodies, invokePayloads, parseInput } from '../lib/schema.ts';
+import { sessionHandler } from '../lib/session-handler.ts';
+
+/** POST /sessions/{userId}/clear: empties step, booking and context, keeping the session itself. */
+export const handler = sessionHandler({
+  fromHttp: ({ userId, body, expectedVersion }) => {
+    parseInput(httpBodies.empty, body ?? {});
+    return { userId, expectedVersion };
+  },
+  fromInvoke: (payload) => parseInput(invokePayloads.clear, payload),
+  run: ({ userId, expectedVersion }, sessions) => sessions.clear(userId, { expectedVersion }),
+  toHttp: (session) => ({ status: 200, session }),
+  toInvoke: (session) => ({ ok: true, session }),
+});

@@ -1,0 +1,38 @@
+/** Settings read once from the environment, so a misconfigured function fails at cold start. */
+export interface Config {
+  tableName: string;
+  inactiveDays: number;
+  /** Set only to talk to a local DynamoDB (the embedded one, or another); unset on AWS. */
+  dynamodbEndpoint: string | undefined;
+  /** The JWT claim that must equal the `{userId}` of an HTTP request. */
+  ownerClaim: string;
+}
+
+export const DEFAULT_INACTIVE_DAYS = 30;
+
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (value === undefined || value === '') {
+    throw new Error(`Missing required environment variable ${name}`);
+  }
+  return value;
+}
+
+export function inactiveDaysFrom(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.INACTIVE_DAYS;
+  if (raw === undefined || raw === '') return DEFAULT_INACTIVE_DAYS;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    throw new Error(`INACTIVE_DAYS must be a whole number from 1 to 3650, got "${raw}"`);
+  }
+  return days;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    tableName: requiredEnv('TABLE_NAME', env),
+    inactiveDays: inactiveDaysFrom(env),
+    dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    ownerClaim: env.OWNER_CLAIM || 'sub',
+  };
+}

@@ -1,0 +1,93 @@
+// Generates the per-function IAM roles and the chatbot's invoke permissions for serverless.yml, so that
+// each function's DynamoDB access is written once, here, and every role is least-privilege.
+
+/** The DynamoDB actions each function uses, on the table and on its `byUpdatedAt` index. */
+const FUNCTION_ACCESS = {
+  createOrGet: { table: ['dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+  getSession: { table: ['dynamodb:GetItem'] },
+  update: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  clear: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
+  delete: { table: ['dynamodb:DeleteItem'] },
+  sweep: { table: ['dynamodb:DeleteItem'], index: ['dynamodb:Query'] },
+};
+
+/** Functions the chatbot Lambda may invoke directly. */
+const CHATBOT_FUNCTIONS = ['createOrGet', 'getSession', 'update', 'clear', 'delete'];
+
+const capitalised = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+
+function role(functionName, fullName, access) {
+  const statements = [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: {
+        'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${fullName}:*`,
+      },
+    },
+    {
+      Effect: 'Allow',
+      Action: access.table,
+      Resource: { 'Fn::GetAtt': ['SessionsTable', 'Arn'] },
+    },
+  ];
+  if (access.index) {
+    statements.push({
+      Effect: 'Allow',
+      Action: access.index,
+      // CloudFormation's own ${...} syntax, not a JavaScript template.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholder
+      Resource: { 'Fn::Sub': '${SessionsTable.Arn}/index/byUpdatedAt' },
+    });
+  }
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: `${functionName}-access`,
+          PolicyDocument: { Version: '2012-10-17', Statement: statements },
+        },
+      ],
+    },
+  };
+}
+
+module.exports = async ({ resolveVariable }) => {
+  const service = await resolveVariable('self:service');
+  const stage = await resolveVariable('sls:stage');
+  const chatbotRoleArn = await resolveVariable('param:chatbotRoleArn');
+  const resources = {};
+  for (const [functionName, access] of Object.entries(FUNCTION_ACCESS)) {
+    resources[`${capitalised(functionName)}Role`] = role(
+      functionName,
+      `${service}-${stage}-${functionName}`,
+      access,
+    );
+  }
+  if (chatbotRoleArn) {
+    for (const functionName of CHATBOT_FUNCTIONS) {
+      resources[`${capitalised(functionName)}ChatbotInvokePermission`] = {
+        Type: 'AWS::Lambda::Permission',
+        Properties: {
+          Action: 'lambda:InvokeFunction',
+          FunctionName: {
+            'Fn::GetAtt': [`${capitalised(functionName)}LambdaFunction`, 'Arn'],
+          },
+          Principal: chatbotRoleArn,
+        },
+      };
+    }
+  }
+  return { Resources: resources };
+};

@@ -1,0 +1,77 @@
+/** A problem with one field of the input, as reported to callers in `error.details`. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'VERSION_CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+/**
+ * Base of every error the service raises on purpose. `code` is stable and is what callers and tests
+ * rely on; `message` is for people and may change.
+ */
+export abstract class SessionServiceError extends Error {
+  abstract readonly code: ErrorCode;
+  readonly details: ErrorDetail[];
+
+  constructor(message: string, options?: ErrorOptions & { details?: ErrorDetail[] }) {
+    super(message, options);
+    this.details = options?.details ?? [];
+  }
+}
+
+export class ValidationError extends SessionServiceError {
+  override readonly name = 'ValidationError';
+  readonly code = 'VALIDATION_FAILED';
+}
+
+export class UnauthorizedError extends SessionServiceError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'UNAUTHORIZED';
+}
+
+export class ForbiddenError extends SessionServiceError {
+  override readonly name = 'ForbiddenError';
+  readonly code = 'FORBIDDEN';
+}
+
+export class NotFoundError extends SessionServiceError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'NOT_FOUND';
+}
+
+export class VersionConflictError extends SessionServiceError {
+  override readonly name = 'VersionConflictError';
+  readonly code = 'VERSION_CONFLICT';
+}
+
+export class PayloadTooLargeError extends SessionServiceError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly code = 'PAYLOAD_TOO_LARGE';
+}
+
+export class UnsupportedMediaTypeError extends SessionServiceError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+}
+
+/** DynamoDB could not be reached, or kept throttling after the SDK's retries. Safe to retry later. */
+export class UnavailableError extends SessionServiceError {
+  override readonly name = 'UnavailableError';
+  readonly code = 'UNAVAILABLE';
+}
+
+/** Anything unexpected, as seen by a caller: the message is generic and the cause stays in the log. */
+export class InternalError extends SessionServiceError {
+  override readonly name = 'InternalError';
+  readonly code = 'INTERNAL';
+}

@@ -1,0 +1,141 @@
+/** Adapts API Gateway HTTP API (payload v2) events to the service and its results back to responses. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  ForbiddenError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from './errors.ts';
+import { LIMITS, parseInput, userIdSchema } from './schema.ts';
+import type { Session } from './session.ts';
+
+/** A request from the website, checked for ownership and decoded, with its body not yet validated. */
+export interface HttpRequest {
+  userId: string;
+  /** The parsed JSON body, or undefined when there was none. */
+  body: unknown;
+  /** From `If-Match: "<version>"`; undefined when absent or `*`. */
+  expectedVersion: number | undefined;
+}
+
+/** What an operation answers over HTTP; the adapter adds the headers every response carries. */
+export interface HttpResult {
+  status: number;
+  session?: Session;
+  headers?: Record<string, string>;
+}
+
+type JwtAuthorizer = {
+  jwt?: { claims?: Record<string, string | number | boolean | string[]> };
+};
+
+export function isHttpEvent(event: unknown): event is APIGatewayProxyEventV2 {
+  const candidate = event as Partial<APIGatewayProxyEventV2> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    candidate.version === '2.0' &&
+    typeof candidate.requestContext?.http === 'object'
+  );
+}
+
+function header(event: APIGatewayProxyEventV2, name: string): string | undefined {
+  // HTTP API lower-cases header names; tolerate other casings from hand-made events.
+  const headers = event.headers ?? {};
+  return headers[name] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+}
+
+const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
+
+function parseBody(event: APIGatewayProxyEventV2): unknown {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.byteLength > LIMITS.bodyBytes) {
+    throw new PayloadTooLargeError(`the body must be at most ${LIMITS.bodyBytes} bytes`);
+  }
+  const contentType = header(event, 'content-type');
+  if (contentType === undefined || !JSON_MEDIA_TYPE.test(contentType)) {
+    throw new UnsupportedMediaTypeError('the body must be JSON, sent as Content-Type: application/json');
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ValidationError('the body is not valid JSON');
+  }
+}
+
+const STRONG_ETAG = /^"([1-9]\d{0,15})"$/;
+
+/** `If-Match: "<version>"` or `*`; weak tags and lists are refused rather than guessed at. */
+function parseIfMatch(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === '*') return undefined;
+  const match = STRONG_ETAG.exec(trimmed);
+  if (!match?.[1]) {
+    throw new ValidationError('If-Match must be * or one strong entity tag, such as "3"', {
+      details: [
+        {
+          path: 'If-Match',
+          message: 'must be * or one strong entity tag, such as "3"',
+        },
+      ],
+    });
+  }
+  return Number(match[1]);
+}
+
+function decodeUserId(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new ValidationError('userId is not correctly URL-encoded', {
+      details: [{ path: 'userId', message: 'is not correctly URL-encoded' }],
+    });
+  }
+}
+
+/**
+ * Checks who is calling before anything else: the JWT claim named `ownerClaim` must equal the decoded
+ * `{userId}`, so one user can neither read nor learn about another's session.
+ */
+export function parseHttpRequest(event: APIGatewayProxyEventV2, ownerClaim: string): HttpRequest {
+  const claims = (event.requestContext as { authorizer?: JwtAuthorizer }).authorizer?.jwt?.claims;
+  const owner = claims?.[ownerClaim];
+  if (typeof owner !== 'string' || owner === '') {
+    throw new UnauthorizedError('a valid bearer token is required');
+  }
+  const userId = decodeUserId(event.pathParameters?.userId);
+  if (owner !== userId) throw new ForbiddenError('the token does not grant access to this session');
+  return {
+    userId: parseInput(userIdSchema, userId, 'userId'),
+    expectedVersion: parseIfMatch(header(event, 'if-match')),
+    body: parseBody(event),
+  };
+}
+
+const JSON_HEADERS = { 'Content-Type': 'application/json' };
+
+export function httpResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  if (result.session === undefined) {
+    return { statusCode: result.status, headers: { ...result.headers } };
+  }
+  return {
+    statusCode: result.status,
+    headers: {
+      ...JSON_HEADERS,
+      ETag: `"${result.session.version}"`,
+      ...result.headers,
+    },
+    body: JSON.stringify(result.session),
+  };
+}
+
+export function httpErrorResponse(status: number, error: object): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ error }),
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * Runs several async generators at once and yields their values as they arrive, so a slow source
+ * does not hold back the others. Ends when all have ended; the first error ends the whole merge.
+ */
+export async function* mergeAsync<T>(sources: AsyncIterator<T>[]): AsyncGenerator<T, void, undefined> {
+  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<T> }>>();
+  const pull = (index: number, source: AsyncIterator<T>) =>
+    pending.set(
+      index,
+      source.next().then((result) => ({ index, result })),
+    );
+  sources.forEach((source, index) => {
+    pull(index, source);
+  });
+  try {
+    while (pending.size > 0) {
+      const { index, result } = await Promise.race(pending.values());
+      const source = sources[index] as AsyncIterator<T>;
+      if (result.done) {
+        pending.delete(index);
+        continue;
+      }
+      pull(index, source);
+      yield result.value;
+    }
+  } finally {
+    // Stop every source still running when the consumer stops early or one source failed.
+    await Promise.allSettled([...pending.keys()].map((index) => sources[index]?.return?.()));
+  }
+}

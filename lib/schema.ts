@@ -1,0 +1,289 @@
+/**
+ * The one place where input from outside is checked: HTTP bodies, direct-invocation payloads,
+ * the sweep's options, and the arguments the repository accepts. Every rule of the session lives here.
+ */
+import * as z from 'zod';
+import { type ErrorDetail, ValidationError } from './errors.ts';
+
+export const LIMITS = {
+  userIdLength: 128,
+  stepLength: 64,
+  shortText: 100,
+  notes: 1000,
+  email: 254,
+  partySizeMax: 50,
+  contextBytes: 8 * 1024,
+  contextDepth: 5,
+  bodyBytes: 16 * 1024,
+  inactiveDaysMax: 3650,
+} as const;
+
+/** Keys that would reach an object's prototype if a consumer ever merged them naively. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Fields the service owns; a caller that tries to set one gets a clear message rather than "unknown". */
+const SERVICE_OWNED_FIELDS = new Set([
+  'userId',
+  'sessionId',
+  'version',
+  'createdAt',
+  'updatedAt',
+  'expiresAt',
+]);
+
+export const SOURCES = ['Website', 'Chatbot'] as const;
+export type Source = (typeof SOURCES)[number];
+
+export const userIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9._:@+-]{1,128}$/, {
+    error: `must be 1-${LIMITS.userIdLength} characters from A-Z a-z 0-9 . _ : @ + -`,
+  })
+  // "." and ".." are path segments; no real user id looks like that, and proxies treat them specially.
+  .refine((id) => !/^\.+$/.test(id), {
+    error: 'must not consist of dots only',
+  });
+
+export const sourceSchema = z.enum(SOURCES, {
+  error: 'must be "Website" or "Chatbot"',
+});
+
+export const stepSchema = z
+  .string({ error: 'must be a string or null' })
+  .regex(/^[a-z0-9_.-]{1,64}$/, {
+    error: `must be 1-${LIMITS.stepLength} characters from a-z 0-9 _ . -`,
+  })
+  .nullable();
+
+function isRealDate(value: string): boolean {
+  const [year, month, day] = value.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+
+const text = (max: number) =>
+  z.string({ error: 'must be a string' }).max(max, { error: `must be at most ${max} characters` });
+
+const bookingFields = {
+  service: text(LIMITS.shortText),
+  date: z
+    .string({ error: 'must be a string' })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be a real date (YYYY-MM-DD)' })
+    .refine(isRealDate, { error: 'must be a real date (YYYY-MM-DD)' }),
+  time: z.string({ error: 'must be a string' }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, {
+    error: 'must be a 24-hour time (HH:MM)',
+  }),
+  partySize: z
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be a whole number' })
+    .min(1, { error: `must be from 1 to ${LIMITS.partySizeMax}` })
+    .max(LIMITS.partySizeMax, {
+      error: `must be from 1 to ${LIMITS.partySizeMax}`,
+    }),
+  name: text(LIMITS.shortText),
+  phone: z.string({ error: 'must be a string' }).regex(/^\+[1-9]\d{1,14}$/, {
+    error: 'must be an E.164 phone number, such as +447700900123',
+  }),
+  email: z
+    .email({ error: 'must be a valid email address' })
+    .max(LIMITS.email, { error: `must be at most ${LIMITS.email} characters` }),
+  notes: text(LIMITS.notes),
+};
+
+export type BookingField = keyof typeof bookingFields;
+export const BOOKING_FIELDS = Object.keys(bookingFields) as BookingField[];
+
+export const bookingSchema = z.strictObject(bookingFields).partial();
+export type Booking = z.infer<typeof bookingSchema>;
+
+/** A booking patch: a value sets the field, null removes it. */
+export const bookingPatchSchema = z
+  .strictObject(
+    Object.fromEntries(Object.entries(bookingFields).map(([key, schema]) => [key, schema.nullable()])) as {
+      [K in BookingField]: z.ZodNullable<(typeof bookingFields)[K]>;
+    },
+  )
+  .partial();
+export type BookingPatch = z.infer<typeof bookingPatchSchema>;
+
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Context = { [key: string]: JsonValue };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+const UNSTORABLE_NUMBER = 'must be a safe integer or a number of magnitude from 1e-130 to 1e125';
+
+/** DynamoDB numbers span 1e-130 to 1e126, and integers beyond 2^53 would not survive the round trip. */
+function isStorableNumber(value: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (Number.isInteger(value)) return Number.isSafeInteger(value);
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e-130 && magnitude < 1e126;
+}
+
+/** Checks JSON types, forbidden and empty keys, and nesting; returns the first problem found. */
+function findContextProblem(value: unknown, path: string, depth: number): ErrorDetail | undefined {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') {
+    return isStorableNumber(value) ? undefined : { path, message: UNSTORABLE_NUMBER };
+  }
+  if (Array.isArray(value)) {
+    if (depth + 1 > LIMITS.contextDepth) {
+      return {
+        path,
+        message: `must be at most ${LIMITS.contextDepth} levels deep`,
+      };
+    }
+    for (const [index, item] of value.entries()) {
+      const problem = findContextProblem(item, `${path}[${index}]`, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  if (!isPlainObject(value)) return { path, message: 'must hold only JSON values' };
+  if (depth + 1 > LIMITS.contextDepth) {
+    return {
+      path,
+      message: `must be at most ${LIMITS.contextDepth} levels deep`,
+    };
+  }
+  for (const key of Object.keys(value)) {
+    const keyPath = path === '' ? key : `${path}.${key}`;
+    if (FORBIDDEN_KEYS.has(key)) return { path: keyPath, message: `"${key}" is not allowed as a key` };
+    if (key === '') return { path: keyPath, message: 'keys must not be empty' };
+    const problem = findContextProblem(value[key], keyPath, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function contextSchema() {
+  return z.unknown().superRefine((value, ctx) => {
+    if (!isPlainObject(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+      return;
+    }
+    const problem = findContextProblem(value, '', 0);
+    if (problem) {
+      const path = problem.path === '' ? [] : problem.path.split('.');
+      ctx.addIssue({ code: 'custom', message: problem.message, path });
+      return;
+    }
+    if (Buffer.byteLength(JSON.stringify(value)) > LIMITS.contextBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at most ${LIMITS.contextBytes} bytes as JSON`,
+      });
+    }
+  }) as unknown as z.ZodType<Context>;
+}
+
+/** A patch for `context`: each top-level key is set, or removed when null. */
+export const contextPatchSchema = contextSchema();
+
+const NOT_OBJECT = { error: 'must be a JSON object' };
+
+const expectedVersionSchema = z
+  .number({ error: 'must be a number' })
+  .int({ error: 'must be a whole number' })
+  .min(1, { error: 'must be at least 1' });
+
+const patchFields = {
+  step: stepSchema,
+  booking: bookingPatchSchema,
+  context: contextPatchSchema,
+};
+
+const nonEmptyPatch = (patch: { step?: unknown; booking?: unknown; context?: unknown }) =>
+  patch.step !== undefined || patch.booking !== undefined || patch.context !== undefined;
+const EMPTY_PATCH = {
+  error: 'must set at least one of step, booking or context',
+};
+
+export const patchSchema = z
+  .strictObject(patchFields, NOT_OBJECT)
+  .partial()
+  .refine(nonEmptyPatch, EMPTY_PATCH);
+export type SessionPatch = z.infer<typeof patchSchema>;
+
+/** HTTP bodies, one per route that takes one. */
+export const httpBodies = {
+  createOrGet: z.strictObject({ source: sourceSchema.optional() }, NOT_OBJECT),
+  update: patchSchema,
+  empty: z.strictObject({}, NOT_OBJECT),
+};
+
+/** Direct-invocation payloads from the chatbot Lambda. */
+export const invokePayloads = {
+  createOrGet: z.strictObject({ userId: userIdSchema, source: sourceSchema.optional() }, NOT_OBJECT),
+  get: z.strictObject({ userId: userIdSchema }, NOT_OBJECT),
+  update: z
+    .strictObject(
+      {
+        userId: userIdSchema,
+        expectedVersion: expectedVersionSchema.optional(),
+        ...patchFields,
+      },
+      NOT_OBJECT,
+    )
+    .partial({ step: true, booking: true, context: true })
+    .refine(nonEmptyPatch, EMPTY_PATCH),
+  clear: z.strictObject(
+    { userId: userIdSchema, expectedVersion: expectedVersionSchema.optional() },
+    NOT_OBJECT,
+  ),
+  delete: z.strictObject(
+    { userId: userIdSchema, expectedVersion: expectedVersionSchema.optional() },
+    NOT_OBJECT,
+  ),
+};
+
+export const sweepInputSchema = z.strictObject(
+  {
+    inactiveDays: z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be a whole number' })
+      .min(1, { error: `must be from 1 to ${LIMITS.inactiveDaysMax}` })
+      .max(LIMITS.inactiveDaysMax, {
+        error: `must be from 1 to ${LIMITS.inactiveDaysMax}`,
+      })
+      .optional(),
+    dryRun: z.boolean({ error: 'must be true or false' }).optional(),
+  },
+  NOT_OBJECT,
+);
+
+function describeIssue(issue: z.core.$ZodIssue, prefix: string): ErrorDetail[] {
+  const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => {
+      const path = base === '' ? key : `${base}.${key}`;
+      const owned = base === '' && (SERVICE_OWNED_FIELDS.has(key) || key === 'source');
+      return {
+        path,
+        message: owned ? 'may not be set by callers' : 'is not a known field',
+      };
+    });
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return [{ path: base, message: 'is required' }];
+  }
+  return [{ path: base, message: issue.message }];
+}
+
+/**
+ * Parses `input` against `schema`, or throws a ValidationError whose message names the first problem
+ * ("booking.date must be a real date (YYYY-MM-DD)") and whose details list them all.
+ */
+export function parseInput<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const details = result.error.issues.flatMap((issue) => describeIssue(issue, prefix));
+  const first = details[0];
+  const message = first ? `${first.path === '' ? 'input' : first.path} ${first.message}` : 'invalid input';
+  throw new ValidationError(message, { details });
+}

@@ -1,0 +1,66 @@
+/**
+ * The one middleware stack behind every session function. A function describes its operation (how to
+ * read HTTP and direct-invocation input, what to call, how to answer); the stack routes the event,
+ * logs with the request id, and turns every error into the caller's error shape.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { toErrorBody } from './error-response.ts';
+import {
+  type HttpRequest,
+  type HttpResult,
+  httpErrorResponse,
+  httpResponse,
+  isHttpEvent,
+  parseHttpRequest,
+} from './http.ts';
+import { config, logger, repository } from './runtime.ts';
+import type { SessionRepository } from './session-repository.ts';
+
+export interface SessionOperation<Input, Result> {
+  fromHttp(request: HttpRequest): Input;
+  fromInvoke(payload: unknown): Input;
+  run(input: Input, sessions: SessionRepository): Promise<Result>;
+  toHttp(result: Result): HttpResult;
+  toInvoke(result: Result): Record<string, unknown>;
+}
+
+export type InvokeResponse = Record<string, unknown>;
+type Response = APIGatewayProxyStructuredResultV2 | InvokeResponse;
+
+/** Answers every failure in the caller's shape: an HTTP error response, or an `ok: false` envelope. */
+function errorResponder(): MiddlewareObj<unknown, Response> {
+  return {
+    onError: async (request) => {
+      const { status, error } = toErrorBody(request.error);
+      if (status >= 500) {
+        logger.error('request failed', {
+          code: error.code,
+          error: request.error as Error,
+        });
+      } else {
+        logger.info('request rejected', { code: error.code, status });
+      }
+      request.response = isHttpEvent(request.event) ? httpErrorResponse(status, error) : { ok: false, error };
+    },
+  };
+}
+
+export function sessionHandler<Input, Result>(
+  operation: SessionOperation<Input, Result>,
+  sessions: SessionRepository = repository,
+) {
+  return middy<unknown, Response, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(errorResponder())
+    .handler(async (event) => {
+      if (isHttpEvent(event)) {
+        const request = parseHttpRequest(event, config.ownerClaim);
+        const result = await operation.run(operation.fromHttp(request), sessions);
+        return httpResponse(operation.toHttp(result));
+      }
+      const result = await operation.run(operation.fromInvoke(event), sessions);
+      return operation.toInvoke(result);
+    });
+}

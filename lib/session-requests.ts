@@ -1,0 +1,300 @@
+/**
+ * Pure builders of the DynamoDB requests behind each repository operation. They send nothing, so they
+ * are tested without any client; `SessionRepository` is the only place that sends them.
+ */
+import type {
+  DeleteCommandInput,
+  GetCommandInput,
+  PutCommandInput,
+  QueryCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { ActivityTimes } from './clock.ts';
+import type { SessionPatch, Source } from './schema.ts';
+import type { SessionItem } from './session.ts';
+import { activityShardOf } from './shard.ts';
+
+export const BY_UPDATED_AT_INDEX = 'byUpdatedAt';
+
+/** Every attribute goes through a placeholder: several names (`source`, `step`…) are reserved words. */
+const NAMES = {
+  '#userId': 'userId',
+  '#sessionId': 'sessionId',
+  '#source': 'source',
+  '#version': 'version',
+  '#createdAt': 'createdAt',
+  '#updatedAt': 'updatedAt',
+  '#expiresAt': 'expiresAt',
+  '#purgeAt': 'purgeAt',
+  '#activityShard': 'activityShard',
+  '#step': 'step',
+  '#booking': 'booking',
+  '#context': 'context',
+} as const;
+
+type Name = keyof typeof NAMES;
+
+function names(...keys: Name[]): Record<string, string> {
+  return Object.fromEntries(keys.map((key) => [key, NAMES[key]]));
+}
+
+/** The item is missing, or its last activity is older than the window: either way no live session. */
+const IS_NOT_LIVE = 'attribute_not_exists(#userId) OR #updatedAt < :cutoff';
+const IS_LIVE = 'attribute_exists(#userId) AND #updatedAt >= :cutoff';
+const IS_MISSING_OR_LIVE = 'attribute_not_exists(#userId) OR #updatedAt >= :cutoff';
+const VERSION_MATCHES = '#version = :expectedVersion';
+
+const TOUCH = '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #purgeAt = :purgeAt';
+
+function touchValues(times: ActivityTimes) {
+  return {
+    ':updatedAt': times.updatedAt,
+    ':expiresAt': times.expiresAt,
+    ':purgeAt': times.purgeAt,
+  };
+}
+
+/** A brand-new session item with empty data. */
+export function newSessionItem(
+  userId: string,
+  sessionId: string,
+  source: Source,
+  times: ActivityTimes,
+): SessionItem {
+  return {
+    userId,
+    sessionId,
+    source,
+    version: 1,
+    createdAt: times.updatedAt,
+    updatedAt: times.updatedAt,
+    expiresAt: times.expiresAt,
+    step: null,
+    booking: {},
+    context: {},
+    activityShard: activityShardOf(userId),
+    purgeAt: times.purgeAt,
+  };
+}
+
+/**
+ * Creates the session if there is none, or touches the live one without changing its data. Every field
+ * but the activity times goes through `if_not_exists`, so concurrent calls converge on one item and the
+ * caller whose `sessionId` candidate was kept is the one that created it. Fails its condition only when
+ * an expired item is still stored; `replaceExpiredRequest` handles that.
+ */
+export function createOrGetRequest(
+  table: string,
+  userId: string,
+  candidateSessionId: string,
+  source: Source,
+  times: ActivityTimes,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: { userId },
+    UpdateExpression:
+      'SET #sessionId = if_not_exists(#sessionId, :sessionId), #source = if_not_exists(#source, :source), ' +
+      '#version = if_not_exists(#version, :one), #createdAt = if_not_exists(#createdAt, :updatedAt), ' +
+      '#step = if_not_exists(#step, :null), #booking = if_not_exists(#booking, :empty), ' +
+      '#context = if_not_exists(#context, :empty), #activityShard = :activityShard, ' +
+      TOUCH,
+    ConditionExpression: IS_MISSING_OR_LIVE,
+    ExpressionAttributeNames: names(
+      '#userId',
+      '#sessionId',
+      '#source',
+      '#version',
+      '#createdAt',
+      '#step',
+      '#booking',
+      '#context',
+      '#activityShard',
+      '#updatedAt',
+      '#expiresAt',
+      '#purgeAt',
+    ),
+    ExpressionAttributeValues: {
+      ':sessionId': candidateSessionId,
+      ':source': source,
+      ':one': 1,
+      ':null': null,
+      ':empty': {},
+      ':activityShard': activityShardOf(userId),
+      ':cutoff': times.cutoff,
+      ...touchValues(times),
+    },
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
+/** Replaces an expired item with a new session, unless someone revived or replaced it meanwhile. */
+export function replaceExpiredRequest(table: string, item: SessionItem, cutoff: string): PutCommandInput {
+  return {
+    TableName: table,
+    Item: item,
+    ConditionExpression: IS_NOT_LIVE,
+    ExpressionAttributeNames: names('#userId', '#updatedAt'),
+    ExpressionAttributeValues: { ':cutoff': cutoff },
+  };
+}
+
+export function getRequest(table: string, userId: string): GetCommandInput {
+  return { TableName: table, Key: { userId }, ConsistentRead: true };
+}
+
+/**
+ * Applies a patch field by field: booking fields and top-level context keys are set, or removed when
+ * null; `step` is set or nulled. Conditional on a live session and, when given, on its version.
+ */
+export function updateRequest(
+  table: string,
+  userId: string,
+  patch: SessionPatch,
+  times: ActivityTimes,
+  expectedVersion: number | undefined,
+): UpdateCommandInput {
+  const set: string[] = ['#version = #version + :one', TOUCH];
+  const remove: string[] = [];
+  const attributeNames: Record<string, string> = names(
+    '#userId',
+    '#version',
+    '#updatedAt',
+    '#expiresAt',
+    '#purgeAt',
+  );
+  const values: Record<string, unknown> = {
+    ':one': 1,
+    ':cutoff': times.cutoff,
+    ...touchValues(times),
+  };
+
+  if (patch.step !== undefined) {
+    attributeNames['#step'] = NAMES['#step'];
+    values[':step'] = patch.step;
+    set.push('#step = :step');
+  }
+  const nested = [
+    ['#booking', 'b', patch.booking],
+    ['#context', 'c', patch.context],
+  ] as const;
+  for (const [mapName, prefix, fields] of nested) {
+    const entries = Object.entries(fields ?? {});
+    if (entries.length > 0) attributeNames[mapName] = NAMES[mapName];
+    entries.forEach(([key, value], index) => {
+      const keyName = `#${prefix}${index}`;
+      attributeNames[keyName] = key;
+      if (value === null) {
+        remove.push(`${mapName}.${keyName}`);
+      } else {
+        values[`:${prefix}${index}`] = value;
+        set.push(`${mapName}.${keyName} = :${prefix}${index}`);
+      }
+    });
+  }
+
+  return conditionalUpdate(table, userId, set, remove, attributeNames, values, expectedVersion);
+}
+
+/** Resets the data to empty, keeping the identity fields; same conditions as an update. */
+export function clearRequest(
+  table: string,
+  userId: string,
+  times: ActivityTimes,
+  expectedVersion: number | undefined,
+): UpdateCommandInput {
+  return conditionalUpdate(
+    table,
+    userId,
+    ['#version = #version + :one', TOUCH, '#step = :null', '#booking = :empty', '#context = :empty'],
+    [],
+    names('#userId', '#version', '#updatedAt', '#expiresAt', '#purgeAt', '#step', '#booking', '#context'),
+    {
+      ':one': 1,
+      ':null': null,
+      ':empty': {},
+      ':cutoff': times.cutoff,
+      ...touchValues(times),
+    },
+    expectedVersion,
+  );
+}
+
+function conditionalUpdate(
+  table: string,
+  userId: string,
+  set: string[],
+  remove: string[],
+  attributeNames: Record<string, string>,
+  values: Record<string, unknown>,
+  expectedVersion: number | undefined,
+): UpdateCommandInput {
+  const condition = expectedVersion === undefined ? IS_LIVE : `${IS_LIVE} AND ${VERSION_MATCHES}`;
+  if (expectedVersion !== undefined) values[':expectedVersion'] = expectedVersion;
+  const removeClause = remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : '';
+  return {
+    TableName: table,
+    Key: { userId },
+    UpdateExpression: `SET ${set.join(', ')}${removeClause}`,
+    ConditionExpression: condition,
+    ExpressionAttributeNames: attributeNames,
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_NEW',
+  };
+}
+
+/**
+ * Deletes the item and returns what it held. An expired item is deleted too (its data is dead anyway);
+ * only a live session with another version makes the condition fail.
+ */
+export function deleteRequest(
+  table: string,
+  userId: string,
+  cutoff: string,
+  expectedVersion: number | undefined,
+): DeleteCommandInput {
+  const request: DeleteCommandInput = {
+    TableName: table,
+    Key: { userId },
+    ReturnValues: 'ALL_OLD',
+  };
+  if (expectedVersion === undefined) return request;
+  return {
+    ...request,
+    ConditionExpression: `${IS_NOT_LIVE} OR ${VERSION_MATCHES}`,
+    ExpressionAttributeNames: names('#userId', '#updatedAt', '#version'),
+    ExpressionAttributeValues: {
+      ':cutoff': cutoff,
+      ':expectedVersion': expectedVersion,
+    },
+  };
+}
+
+/** Index entries of one shard whose last activity is before `cutoff`, oldest first. */
+export function inactiveQueryRequest(
+  table: string,
+  shard: number,
+  cutoff: string,
+  exclusiveStartKey: Record<string, unknown> | undefined,
+): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: BY_UPDATED_AT_INDEX,
+    KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :cutoff',
+    ExpressionAttributeNames: names('#activityShard', '#updatedAt'),
+    ExpressionAttributeValues: { ':shard': shard, ':cutoff': cutoff },
+    ExclusiveStartKey: exclusiveStartKey,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/** Deletes a session only if it is still inactive: a user who came back since the index read keeps it. */
+export function deleteIfInactiveRequest(table: string, userId: string, cutoff: string): DeleteCommandInput {
+  return {
+    TableName: table,
+    Key: { userId },
+    ConditionExpression: 'attribute_exists(#userId) AND #updatedAt < :cutoff',
+    ExpressionAttributeNames: names('#userId', '#updatedAt'),
+    ExpressionAttributeValues: { ':cutoff': cutoff },
+  };
+}

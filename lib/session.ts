@@ -1,0 +1,38 @@
+import type { Booking, Context, Source } from './schema.ts';
+
+/** A session as callers see it. */
+export interface Session {
+  userId: string;
+  sessionId: string;
+  source: Source;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  expiresAt: string;
+  step: string | null;
+  booking: Booking;
+  context: Context;
+}
+
+/** A session as stored: the public fields plus the index shard and the TTL backstop. */
+export interface SessionItem extends Session {
+  activityShard: number;
+  purgeAt: number;
+}
+
+/** The public fields of a stored item, in a stable order; storage-only attributes never reach a caller. */
+export function toSession(item: Record<string, unknown>): Session {
+  const stored = item as unknown as SessionItem;
+  return {
+    userId: stored.userId,
+    sessionId: stored.sessionId,
+    source: stored.source,
+    version: stored.version,
+    createdAt: stored.createdAt,
+    updatedAt: stored.updatedAt,
+    expiresAt: stored.expiresAt,
+    step: stored.step ?? null,
+    booking: stored.booking ?? {},
+    context: stored.context ?? {},
+  };
+}

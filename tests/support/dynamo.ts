@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import type { Clock } from '../../lib/clock.ts';
+import { createDocumentClient } from '../../lib/dynamodb.ts';
+import { ensureSessionsTable, localDynamoClient } from '../../lib/local/embedded-dynamodb.ts';
+import { SessionRepository } from '../../lib/session-repository.ts';
+
+export const endpoint = () => inject('dynamodbEndpoint');
+
+/** A DocumentClient on the test DynamoDB, with the same settings as production. */
+export function testDocumentClient(): DynamoDBDocumentClient {
+  return createDocumentClient({ endpoint: endpoint() });
+}
+
+/** A user id no other test uses, so tests sharing a table never see each other's sessions. */
+export function uniqueUserId(prefix = 'test'): string {
+  return `${prefix}:${randomUUID()}`;
+}
+
+/** A clock the test moves by hand. */
+export function manualClock(start = new Date('2026-11-26T10:00:00.000Z')) {
+  let now = start.getTime();
+  const clock: Clock = () => new Date(now);
+  return {
+    clock,
+    advanceDays(days: number) {
+      now += days * 24 * 60 * 60 * 1000;
+    },
+    advanceMs(ms: number) {
+      now += ms;
+    },
+    set(date: Date) {
+      now = date.getTime();
+    },
+  };
+}
+
+/** A table of its own, created from serverless.yml, for tests that read the whole index. */
+export async function isolatedTable(): Promise<{
+  tableName: string;
+  drop(): Promise<void>;
+}> {
+  const tableName = `sessions-${randomUUID()}`;
+  await ensureSessionsTable(endpoint(), tableName);
+  return {
+    tableName,
+    drop: async () => {
+      const client = localDynamoClient(endpoint());
+      await client.send(new DeleteTableCommand({ TableName: tableName }));
+      client.destroy();
+    },
+  };
+}
+
+export function repositoryFor(
+  doc: DynamoDBDocumentClient,
+  options: { tableName?: string; clock?: Clock; inactiveDays?: number } = {},
+): SessionRepository {
+  return new SessionRepository(doc, {
+    tableName: options.tableName ?? inject('tableName'),
+    inactiveDays: options.inactiveDays ?? 30,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+}
+
+/** The raw stored item, storage-only attributes included, read consistently. */
+export async function storedItem(
+  doc: DynamoDBDocumentClient,
+  userId: string,
+  tableName = inject('tableName'),
+) {
+  const { Item } = await doc.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: { userId },
+      ConsistentRead: true,
+    }),
+  );
+  return Item;
+}
