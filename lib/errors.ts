@@ -75,3 +75,33 @@ export class InternalError extends SessionServiceError {
   override readonly name = 'InternalError';
   readonly code = 'INTERNAL';
 }
+
+const ERROR_CLASSES: Record<
+  ErrorCode,
+  new (
+    message: string,
+    options?: ErrorOptions & { details?: ErrorDetail[] },
+  ) => SessionServiceError
+> = {
+  VALIDATION_FAILED: ValidationError,
+  UNAUTHORIZED: UnauthorizedError,
+  FORBIDDEN: ForbiddenError,
+  NOT_FOUND: NotFoundError,
+  VERSION_CONFLICT: VersionConflictError,
+  PAYLOAD_TOO_LARGE: PayloadTooLargeError,
+  UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
+  UNAVAILABLE: UnavailableError,
+  INTERNAL: InternalError,
+};
+
+/** Rebuilds the typed error from an `{code, message, details}` body; an unknown code becomes INTERNAL. */
+export function errorFromBody(body: {
+  code?: unknown;
+  message?: unknown;
+  details?: unknown;
+}): SessionServiceError {
+  const ErrorClass = ERROR_CLASSES[body.code as ErrorCode] ?? InternalError;
+  const message = typeof body.message === 'string' ? body.message : 'the session service failed';
+  const details = Array.isArray(body.details) ? (body.details as ErrorDetail[]) : [];
+  return new ErrorClass(message, { details });
+}

@@ -63,6 +63,41 @@ function role(functionName, fullName, access) {
   };
 }
 
+/** The role EventBridge Scheduler assumes: invoke the sweep, and dead-letter what it cannot deliver. */
+function schedulerRole() {
+  return {
+    Type: 'AWS::IAM::Role',
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        ],
+      },
+      Policies: [
+        {
+          PolicyName: 'sweep-schedule',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: ['lambda:InvokeFunction'],
+                Resource: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+              },
+              {
+                Effect: 'Allow',
+                Action: ['sqs:SendMessage'],
+                Resource: { 'Fn::GetAtt': ['SweepDeadLetterQueue', 'Arn'] },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
 module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
@@ -89,5 +124,32 @@ module.exports = async ({ resolveVariable }) => {
       };
     }
   }
-  return { Resources: resources };
+  resources.SweepSchedulerRole = schedulerRole();
+  return {
+    Resources: resources,
+    extensions: {
+      // osls would let the scheduler assume the sweep's own role; give it a role of its own instead,
+      // with a retry policy and a dead-letter queue for invocations that still fail.
+      SweepSchedulerSchedule1: {
+        Properties: {
+          Target: {
+            Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+            RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] },
+            Input: '{}',
+            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['SweepDeadLetterQueue', 'Arn'] } },
+          },
+        },
+      },
+      HttpApiStage: {
+        Properties: {
+          DefaultRouteSettings: {
+            DetailedMetricsEnabled: false,
+            ThrottlingRateLimit: Number(await resolveVariable('param:throttleRateLimit')),
+            ThrottlingBurstLimit: Number(await resolveVariable('param:throttleBurstLimit')),
+          },
+        },
+      },
+    },
+  };
 };
