@@ -7,6 +7,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { toErrorBody } from './error-response.ts';
+import { UnavailableError } from './errors.ts';
 import {
   type HttpRequest,
   type HttpResult,
@@ -17,6 +18,9 @@ import {
 } from './http.ts';
 import { config, logger, repository } from './runtime.ts';
 import type { SessionRepository } from './session-repository.ts';
+
+/** Margin before the Lambda deadline at which a request still running is answered with 503. */
+export const TIMEOUT_EARLY_MS = 500;
 
 export interface SessionOperation<Input, Result> {
   fromHttp(request: HttpRequest): Input;
@@ -51,7 +55,13 @@ export function sessionHandler<Input, Result>(
   operation: SessionOperation<Input, Result>,
   sessions: SessionRepository = repository,
 ) {
-  return middy<unknown, Response, Error, Context>()
+  return middy<unknown, Response, Error, Context>({
+    // Answer 503 just before the Lambda deadline rather than let the invocation time out.
+    timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
+    timeoutEarlyResponse: () => {
+      throw new UnavailableError('the request did not finish in time');
+    },
+  })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorResponder())
     .handler(async (event) => {

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { NotFoundError, SessionClient, ValidationError, VersionConflictError } from '../../lib/client.ts';
+
+const lambda = new LambdaClient({
+  endpoint: inject('lambdaEndpoint'),
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+const client = new SessionClient({ lambda, stage: 'dev' });
+const newUser = () => `wa:+44${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+
+afterAll(() => lambda.destroy());
+
+describe('SessionClient through the Lambda Invoke API', () => {
+  it('creates a session as Chatbot by default, then returns it', async () => {
+    const userId = newUser();
+
+    const first = await client.createOrGet(userId);
+    const second = await client.createOrGet(userId, 'Website');
+
+    expect(first).toMatchObject({ created: true, session: { userId, source: 'Chatbot', version: 1 } });
+    expect(second).toMatchObject({
+      created: false,
+      session: { sessionId: first.session.sessionId, source: 'Chatbot' },
+    });
+  });
+
+  it('gets, updates, clears and deletes', async () => {
+    const userId = newUser();
+    await client.createOrGet(userId);
+
+    const updated = await client.update(
+      userId,
+      { step: 'pick_time', booking: { date: '2026-12-03', time: '14:30' }, context: { lastIntent: 'book' } },
+      { expectedVersion: 1 },
+    );
+    expect(updated).toMatchObject({
+      version: 2,
+      step: 'pick_time',
+      booking: { date: '2026-12-03', time: '14:30' },
+    });
+    expect(await client.get(userId)).toEqual(updated);
+
+    const cleared = await client.clear(userId, { expectedVersion: 2 });
+    expect(cleared).toMatchObject({ version: 3, step: null, booking: {}, context: {} });
+
+    expect(await client.delete(userId, { expectedVersion: 3 })).toBe(true);
+    expect(await client.get(userId)).toBeUndefined();
+    expect(await client.delete(userId)).toBe(false);
+  });
+
+  it('turns error codes into typed errors', async () => {
+    const userId = newUser();
+    await client.createOrGet(userId);
+    await client.update(userId, { step: 'a' });
+
+    await expect(client.update(userId, { step: 'b' }, { expectedVersion: 1 })).rejects.toBeInstanceOf(
+      VersionConflictError,
+    );
+    await expect(client.update(newUser(), { step: 'b' })).rejects.toBeInstanceOf(NotFoundError);
+    const invalid = client.update(userId, { booking: { partySize: 51 } });
+    await expect(invalid).rejects.toBeInstanceOf(ValidationError);
+    await expect(invalid).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ path: 'booking.partySize', message: 'must be from 1 to 50' }],
+    });
+  });
+
+  it('answers every failure as an envelope, never a FunctionError', async () => {
+    const { InvokeCommand } = await import('@aws-sdk/client-lambda');
+    const response = await lambda.send(
+      new InvokeCommand({
+        FunctionName: 'session-service-dev-update',
+        Payload: new TextEncoder().encode(JSON.stringify({ userId: 'no such user', step: 'a' })),
+      }),
+    );
+
+    expect(response.FunctionError).toBeUndefined();
+    expect(JSON.parse(new TextDecoder().decode(response.Payload))).toMatchObject({
+      ok: false,
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'userId must be 1-128 characters from A-Z a-z 0-9 . _ : @ + -',
+      },
+    });
+  });
+});
