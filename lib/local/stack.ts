@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { type EmbeddedDynamo, ensureSessionsTable, startEmbeddedDynamo } from './embedded-dynamodb.ts';
@@ -79,6 +79,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const dynamo: EmbeddedDynamo = await startEmbeddedDynamo({ port: options.dynamodbPort, path: dataPath });
   await ensureSessionsTable(dynamo.endpoint, LOCAL_TABLE_NAME);
 
+  const workFolder = `.esbuild/stack-${options.httpPort}`;
   const serverless = createRequire(import.meta.url).resolve('osls/bin/serverless.js');
   const child = spawn(process.execPath, [serverless, 'offline', 'start', '--stage', 'dev'], {
     cwd: PROJECT_ROOT,
@@ -95,6 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      ESBUILD_WORK_FOLDER: workFolder,
       SLS_TELEMETRY_DISABLED: '1',
     },
   });
@@ -103,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stop = async () => {
     await stopProcessGroup(child);
     await dynamo.close();
+    rmSync(`${PROJECT_ROOT}/${workFolder}`, { recursive: true, force: true });
   };
   try {
     await waitUntilServing(`${httpUrl}/`, child, 120_000);
