@@ -28,11 +28,20 @@ export function inactiveDaysFrom(env: NodeJS.ProcessEnv = process.env): number {
   return days;
 }
 
+function endpointFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const endpoint = env.DYNAMODB_ENDPOINT;
+  if (endpoint === undefined || endpoint === '') return undefined;
+  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
+    throw new Error(`DYNAMODB_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  }
+  return endpoint;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     tableName: requiredEnv('TABLE_NAME', env),
     inactiveDays: inactiveDaysFrom(env),
-    dynamodbEndpoint: env.DYNAMODB_ENDPOINT || undefined,
+    dynamodbEndpoint: endpointFrom(env),
     ownerClaim: env.OWNER_CLAIM || 'sub',
   };
 }

@@ -21,7 +21,7 @@ export interface LocalStackOptions {
   inMemory: boolean;
   /** Where serverless-offline's own output goes; the terminal by default. */
   output?: 'inherit' | 'ignore';
-  /** Extra environment for the functions (for example a shorter inactivity window). */
+  /** Environment for serverless-offline and the functions, applied last (tests use it to break things). */
   env?: Record<string, string>;
 }
 
@@ -87,7 +87,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stdio: ['ignore', options.output ?? 'inherit', options.output ?? 'inherit'],
     env: {
       ...process.env,
-      ...options.env,
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       HTTP_PORT: String(options.httpPort),
       LAMBDA_PORT: String(options.lambdaPort),
@@ -98,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
       ESBUILD_WORK_FOLDER: workFolder,
       SLS_TELEMETRY_DISABLED: '1',
+      ...options.env,
     },
   });
 

@@ -1,0 +1,62 @@
+import { createServer, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../lib/dynamodb.ts';
+import { sessionHandler, TIMEOUT_EARLY_MS } from '../../lib/session-handler.ts';
+import { SessionRepository } from '../../lib/session-repository.ts';
+import { httpEvent, lambdaContext } from '../support/lambda-events.ts';
+
+/** A DynamoDB that accepts connections and never answers: the case where only a deadline helps. */
+const sockets = new Set<Socket>();
+const blackHole = createServer((socket) => {
+  sockets.add(socket);
+  socket.on('close', () => sockets.delete(socket));
+});
+
+describe('sessionHandler', () => {
+  let sessions: SessionRepository;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackHole.address() as { port: number };
+    sessions = new SessionRepository(createDocumentClient({ endpoint: `http://127.0.0.1:${port}` }), {
+      tableName: 'unreachable',
+      inactiveDays: 30,
+    });
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => blackHole.close(resolve));
+  });
+
+  const handler = () =>
+    sessionHandler(
+      {
+        fromHttp: ({ userId }) => userId,
+        fromInvoke: (payload) => (payload as { userId: string }).userId,
+        run: (userId, repository) => repository.get(userId),
+        toHttp: () => ({ status: 200 }),
+        toInvoke: () => ({ ok: true }),
+      },
+      sessions,
+    );
+
+  it('answers 503 UNAVAILABLE just before the Lambda deadline instead of timing out', async () => {
+    const remainingMs = 1_500;
+
+    const response = await handler()(httpEvent('GET', 'user-1'), lambdaContext('get', remainingMs));
+
+    expect(response).toMatchObject({ statusCode: 503 });
+    expect(JSON.parse((response as { body: string }).body)).toEqual({
+      error: {
+        code: 'UNAVAILABLE',
+        message: 'the service is temporarily unavailable; try again shortly',
+        details: [],
+      },
+    });
+    expect(TIMEOUT_EARLY_MS).toBeLessThan(remainingMs);
+  });
+
+  it('answers a direct invocation with an UNAVAILABLE envelope, not a thrown error', async () => {
+    const response = await handler()({ userId: 'user-1' }, lambdaContext('get', 1_000));
+    expect(response).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * The logs are structured JSON with a request id on every line, and never carry booking PII (name,
+ * phone, email) or the bearer token, on any path: success, rejection, conflict or failure.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { localToken } from '../../lib/local/token.ts';
+import { uniqueUserId } from '../support/dynamo.ts';
+import { httpEvent, lambdaContext } from '../support/lambda-events.ts';
+
+process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+
+const PII = { name: 'Ada Lovelace', phone: '+447700900999', email: 'ada.lovelace@example.com' };
+const lines: string[] = [];
+
+describe('logs', () => {
+  let write: ReturnType<typeof vi.spyOn>;
+  beforeAll(() => {
+    write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      return true;
+    });
+  });
+  afterAll(() => write.mockRestore());
+
+  it('contain no booking name, phone or email, nor the bearer token', async () => {
+    const handlers = {
+      createOrGet: (await import('../../functions/create-or-get.ts')).handler,
+      update: (await import('../../functions/update.ts')).handler,
+      get: (await import('../../functions/get.ts')).handler,
+      clear: (await import('../../functions/clear.ts')).handler,
+    };
+    const userId = uniqueUserId();
+    const token = localToken(userId);
+    const headers = { authorization: `Bearer ${token}` };
+    const booking = { service: 'Haircut', ...PII };
+
+    await handlers.createOrGet(httpEvent('PUT', userId, { headers }), lambdaContext());
+    const ok = await handlers.update(
+      httpEvent('PATCH', userId, { headers, body: { booking } }),
+      lambdaContext(),
+    );
+    const conflict = await handlers.update(
+      httpEvent('PATCH', userId, { headers: { ...headers, 'if-match': '"1"' }, body: { booking } }),
+      lambdaContext(),
+    );
+    const invalid = await handlers.update(
+      httpEvent('PATCH', userId, {
+        headers,
+        body: { booking: { ...PII, email: `not-an-email ${PII.email}` } },
+      }),
+      lambdaContext(),
+    );
+    const forbidden = await handlers.get(
+      httpEvent('GET', userId, { headers, sub: 'someone-else' }),
+      lambdaContext(),
+    );
+    const invoked = await handlers.update({ userId, booking: { ...PII, partySize: 99 } }, lambdaContext());
+    await handlers.clear(httpEvent('POST', userId, { headers }), lambdaContext());
+
+    expect(
+      [ok, conflict, invalid, forbidden].map((response) => (response as { statusCode: number }).statusCode),
+    ).toEqual([200, 412, 400, 403]);
+    expect(invoked).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    expect(lines.length).toBeGreaterThan(0);
+    const all = lines.join('\n');
+    for (const secret of [...Object.values(PII), token, token.split('.')[1] as string]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+
+  it('are JSON lines, each with the request id', () => {
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      const entry = JSON.parse(line);
+      expect(entry).toMatchObject({ level: expect.any(String), function_request_id: expect.any(String) });
+    }
+  });
+});
