@@ -229,6 +229,19 @@ describe('SessionRepository', () => {
       expect(await storedItem(doc, userId)).toEqual(before);
     });
 
+    it('answers VALIDATION_FAILED, and keeps the item, once context keys would pass the item size limit', async () => {
+      await sessions.createOrGet(userId);
+      const chunk = 'x'.repeat(8_000);
+      let failure: unknown;
+      for (let index = 0; index < 60 && failure === undefined; index++) {
+        await sessions.update(userId, { context: { [`k${index}`]: chunk } }).catch((error) => {
+          failure = error;
+        });
+      }
+      expect(failure).toMatchObject({ code: 'VALIDATION_FAILED' });
+      expect(Object.keys((await sessions.get(userId))?.context ?? {}).length).toBeGreaterThan(40);
+    });
+
     it('rejects an empty patch with VALIDATION_FAILED', async () => {
       await sessions.createOrGet(userId);
       await expect(sessions.update(userId, {})).rejects.toMatchObject({
