@@ -40,59 +40,36 @@ function role(functionName, fullName, access) {
       Resource: { 'Fn::Sub': '${SessionsTable.Arn}/index/byUpdatedAt' },
     });
   }
-  return {
-    Type: 'AWS::IAM::Role',
-    Properties: {
-      AssumeRolePolicyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'lambda.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      },
-      Policies: [
-        {
-          PolicyName: `${functionName}-access`,
-          PolicyDocument: { Version: '2012-10-17', Statement: statements },
-        },
-      ],
-    },
-  };
+  return serviceRole('lambda.amazonaws.com', `${functionName}-access`, statements);
 }
 
 /** The role EventBridge Scheduler assumes: invoke the sweep, and dead-letter what it cannot deliver. */
 function schedulerRole() {
+  return serviceRole('scheduler.amazonaws.com', 'sweep-schedule', [
+    {
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction'],
+      Resource: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+    },
+    {
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: { 'Fn::GetAtt': ['SweepDeadLetterQueue', 'Arn'] },
+    },
+  ]);
+}
+
+/** An IAM role that only `service` can assume, with one inline policy. */
+function serviceRole(service, policyName, statements) {
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' },
-        ],
+        Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
       },
       Policies: [
-        {
-          PolicyName: 'sweep-schedule',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Action: ['lambda:InvokeFunction'],
-                Resource: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
-              },
-              {
-                Effect: 'Allow',
-                Action: ['sqs:SendMessage'],
-                Resource: { 'Fn::GetAtt': ['SweepDeadLetterQueue', 'Arn'] },
-              },
-            ],
-          },
-        },
+        { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },
       ],
     },
   };
