@@ -4,11 +4,10 @@
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { requiredEnv } from './config.ts';
 import { toErrorBody } from './error-response.ts';
+import { ValidationError } from './errors.ts';
 import { config, logger, repository } from './runtime.ts';
 import { parseInput, sweepInputSchema } from './schema.ts';
 import { type SweepReport, sweepInactiveSessions } from './sweep.ts';
@@ -17,21 +16,40 @@ export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'session-service',
 });
 
-const concurrency = Number(process.env.SWEEP_CONCURRENCY ?? 16);
-if (!Number.isInteger(concurrency) || concurrency < 1) {
-  throw new Error(
-    `SWEEP_CONCURRENCY must be a whole number of at least 1, got "${requiredEnv('SWEEP_CONCURRENCY')}"`,
-  );
+function concurrencyFrom(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 16;
+  const concurrency = Number(raw);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`SWEEP_CONCURRENCY must be a whole number of at least 1, got "${raw}"`);
+  }
+  return concurrency;
 }
+
+const concurrency = concurrencyFrom(process.env.SWEEP_CONCURRENCY);
 
 /** Time kept back from the Lambda deadline to finish in-flight deletes and report. */
 export const SWEEP_SAFETY_MARGIN_MS = 10_000;
 
+/** Emits the sweep's figures as one EMF line; dry runs and rejected calls emit none. */
 function publish(report: SweepReport): void {
   metrics.addMetric('SessionsSwept', MetricUnit.Count, report.deleted);
   metrics.addMetric('SessionsSkipped', MetricUnit.Count, report.skipped);
   metrics.addMetric('SweepErrors', MetricUnit.Count, report.errors);
   metrics.addMetric('SweepDurationMs', MetricUnit.Milliseconds, report.durationMs);
+  metrics.publishStoredMetrics();
+}
+
+/**
+ * The window of a run. It may be longer than the service's, never shorter: a shorter one would delete
+ * sessions that every other operation still serves as live.
+ */
+function windowFor(inactiveDays: number | undefined): number {
+  if (inactiveDays === undefined) return config.inactiveDays;
+  if (inactiveDays < config.inactiveDays) {
+    const message = `must be at least the service's inactivity window (${config.inactiveDays} days)`;
+    throw new ValidationError(`inactiveDays ${message}`, { details: [{ path: 'inactiveDays', message }] });
+  }
+  return inactiveDays;
 }
 
 export type SweepResponse =
@@ -40,12 +58,11 @@ export type SweepResponse =
 
 export const sweepHandler = middy<unknown, SweepResponse, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
   .handler(async (event, context) => {
     try {
       const input = parseInput(sweepInputSchema, event ?? {});
       const report = await sweepInactiveSessions(repository, {
-        inactiveDays: input.inactiveDays ?? config.inactiveDays,
+        inactiveDays: windowFor(input.inactiveDays),
         dryRun: input.dryRun ?? false,
         concurrency,
         now: new Date(),
@@ -60,6 +77,7 @@ export const sweepHandler = middy<unknown, SweepResponse, Error, Context>()
     } catch (error) {
       const { status, error: body } = toErrorBody(error);
       if (status >= 500) logger.error('sweep failed', { error: error as Error });
+      else logger.info('sweep rejected', { code: body.code });
       return { ok: false, error: body };
     }
   });

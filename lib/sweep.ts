@@ -45,6 +45,9 @@ export async function sweepInactiveSessions(
   sessions: SessionRepository,
   options: SweepOptions,
 ): Promise<SweepReport> {
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+    throw new RangeError(`concurrency must be a whole number of at least 1, got ${options.concurrency}`);
+  }
   const started = Date.now();
   const cutoff = inactiveCutoff(options.now, options.inactiveDays);
   const sleep = options.sleep ?? defaultSleep;

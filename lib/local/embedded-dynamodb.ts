@@ -45,6 +45,19 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   });
 }
 
+/**
+ * dynalite answers CreateTable while the table is still CREATING and flips it (and its indexes) to
+ * ACTIVE on a timer; a request landing in between fails with ResourceNotFoundException.
+ */
+async function untilActive(client: DynamoDBClient, tableName: string): Promise<void> {
+  for (;;) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    if (Table?.TableStatus === 'ACTIVE' && indexes.every((index) => index.IndexStatus === 'ACTIVE')) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** Creates the sessions table from the serverless.yml definition unless it already exists. */
 export async function ensureSessionsTable(
   endpoint: string,
@@ -57,6 +70,7 @@ export async function ensureSessionsTable(
   } catch (error) {
     if ((error as Error).name !== 'ResourceNotFoundException') throw error;
     await client.send(new CreateTableCommand(sessionsTableDefinition(tableName)));
+    await untilActive(client, tableName);
     return 'created';
   } finally {
     client.destroy();
