@@ -79,6 +79,12 @@ module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const chatbotRoleArn = await resolveVariable('param:chatbotRoleArn');
+  // A principal of '*' or a bare account id would open the functions to far more than one chatbot.
+  if (chatbotRoleArn && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(chatbotRoleArn)) {
+    throw new Error(
+      `chatbotRoleArn must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got ${JSON.stringify(chatbotRoleArn)}`,
+    );
+  }
   const resources = {};
   for (const [functionName, access] of Object.entries(FUNCTION_ACCESS)) {
     resources[`${capitalised(functionName)}Role`] = role(
