@@ -1,10 +1,10 @@
-import { httpBodies, invokePayloads, parseInput } from '../lib/schema.ts';
+import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
 /** POST /sessions/{userId}/clear: empties step, booking and context, keeping the session itself. */
 export const handler = sessionHandler({
   fromHttp: ({ userId, body, expectedVersion }) => {
-    parseInput(httpBodies.empty, body ?? {});
+    parseOptionalBody(httpBodies.empty, body);
     return { userId, expectedVersion };
   },
   fromInvoke: (payload) => parseInput(invokePayloads.clear, payload),

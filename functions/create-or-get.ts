@@ -1,11 +1,11 @@
-import { httpBodies, invokePayloads, parseInput } from '../lib/schema.ts';
+import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
 /** PUT /sessions/{userId}: the user's live session, created when there is none (201) or returned (200). */
 export const handler = sessionHandler({
   fromHttp: ({ userId, body }) => ({
     userId,
-    source: parseInput(httpBodies.createOrGet, body ?? {}).source ?? 'Website',
+    source: parseOptionalBody(httpBodies.createOrGet, body).source ?? 'Website',
   }),
   fromInvoke: (payload) => {
     const { userId, source } = parseInput(invokePayloads.createOrGet, payload);

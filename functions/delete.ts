@@ -1,11 +1,11 @@
 import { NotFoundError } from '../lib/errors.ts';
-import { httpBodies, invokePayloads, parseInput } from '../lib/schema.ts';
+import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
 /** DELETE /sessions/{userId}: removes the live session (204), or 404 when there is none. */
 export const handler = sessionHandler({
   fromHttp: ({ userId, body, expectedVersion }) => {
-    parseInput(httpBodies.empty, body ?? {});
+    parseOptionalBody(httpBodies.empty, body);
     return { userId, expectedVersion };
   },
   fromInvoke: (payload) => parseInput(invokePayloads.delete, payload),

@@ -1,11 +1,11 @@
 import { NotFoundError } from '../lib/errors.ts';
-import { httpBodies, invokePayloads, parseInput } from '../lib/schema.ts';
+import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
 /** GET /sessions/{userId}: the user's live session, or 404. */
 export const handler = sessionHandler({
   fromHttp: ({ userId, body }) => {
-    parseInput(httpBodies.empty, body ?? {});
+    parseOptionalBody(httpBodies.empty, body);
     return { userId };
   },
   fromInvoke: (payload) => parseInput(invokePayloads.get, payload),

@@ -48,5 +48,8 @@ export function translateDynamoError(error: unknown): unknown {
   if (name === 'ValidationException' && /item size/i.test(message)) {
     return new ValidationError('the session would exceed the maximum size of an item', { cause: error });
   }
+  if (name === 'ValidationException' && /expression size/i.test(message)) {
+    return new ValidationError('the change is too large for one write; send it in parts', { cause: error });
+  }
   return error;
 }

@@ -27,7 +27,8 @@ export function createDocumentClient(options: DynamoClientOptions = {}): DynamoD
     endpoint: options.endpoint,
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
     maxAttempts: DYNAMODB_MAX_ATTEMPTS,
-    requestHandler: DYNAMODB_TIMEOUTS,
+    // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
+    requestHandler: { ...DYNAMODB_TIMEOUTS, throwOnRequestTimeout: true },
     ...(local && !process.env.AWS_ACCESS_KEY_ID
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),

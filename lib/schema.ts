@@ -15,6 +15,8 @@ export const LIMITS = {
   partySizeMax: 50,
   contextBytes: 8 * 1024,
   contextDepth: 5,
+  /** Top-level context keys one write may set or remove: keeps the UpdateExpression far under 4 KB. */
+  contextKeysPerWrite: 64,
   bodyBytes: 16 * 1024,
   inactiveDaysMax: 3650,
 } as const;
@@ -187,7 +189,11 @@ function contextSchema() {
 }
 
 /** A patch for `context`: each top-level key is set, or removed when null. */
-export const contextPatchSchema = contextSchema();
+export const contextPatchSchema = contextSchema().check(
+  z.refine((context: Context) => Object.keys(context).length <= LIMITS.contextKeysPerWrite, {
+    error: `must set or remove at most ${LIMITS.contextKeysPerWrite} top-level keys at once`,
+  }),
+);
 
 const NOT_OBJECT = { error: 'must be a JSON object' };
 
@@ -246,7 +252,17 @@ export const sweepInputSchema = z.strictObject(
   NOT_OBJECT,
 );
 
-function describeIssue(issue: z.core.$ZodIssue, prefix: string): ErrorDetail[] {
+/** The value at `path` in `input`, to tell a missing field from one of the wrong type. */
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, prefix: string, input: unknown): ErrorDetail[] {
   const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => {
@@ -258,7 +274,7 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: string): ErrorDetail[] {
       };
     });
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
     return [{ path: base, message: 'is required' }];
   }
   return [{ path: base, message: issue.message }];
@@ -271,8 +287,16 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: string): ErrorDetail[] {
 export function parseInput<T>(schema: z.ZodMiniType<T>, input: unknown, prefix = ''): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const details = result.error.issues.flatMap((issue) => describeIssue(issue, prefix));
+  const details = result.error.issues.flatMap((issue) => describeIssue(issue, prefix, input));
   const first = details[0];
   const message = first ? `${first.path === '' ? 'input' : first.path} ${first.message}` : 'invalid input';
   throw new ValidationError(message, { details });
+}
+
+/**
+ * Parses a request body that may be absent: no body at all counts as `{}`, but a body of JSON `null`
+ * is a body that is not an object, and is refused like any other.
+ */
+export function parseOptionalBody<T>(schema: z.ZodMiniType<T>, body: unknown): T {
+  return parseInput(schema, body === undefined ? {} : body);
 }

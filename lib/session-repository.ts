@@ -32,6 +32,7 @@ import {
   newSessionItem,
   replaceExpiredRequest,
   updateRequest,
+  type WriteGuard,
 } from './session-requests.ts';
 import { ACTIVITY_SHARDS } from './shard.ts';
 
@@ -138,10 +139,11 @@ export class SessionRepository {
     const id = parseInput(userIdSchema, userId, 'userId');
     const checked = parseInput(patchSchema, patch);
     const times = activityTimes(this.#clock(), this.#inactiveDays);
+    const guard = { writeId: randomUUID(), expectedVersion: options.expectedVersion };
     return this.#conditionalUpdate(
       id,
-      new UpdateCommand(updateRequest(this.#table, id, checked, times, options.expectedVersion)),
-      options,
+      new UpdateCommand(updateRequest(this.#table, id, checked, times, guard)),
+      guard,
     );
   }
 
@@ -152,11 +154,8 @@ export class SessionRepository {
   async clear(userId: string, options: WriteOptions = {}): Promise<Session> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const times = activityTimes(this.#clock(), this.#inactiveDays);
-    return this.#conditionalUpdate(
-      id,
-      new UpdateCommand(clearRequest(this.#table, id, times, options.expectedVersion)),
-      options,
-    );
+    const guard = { writeId: randomUUID(), expectedVersion: options.expectedVersion };
+    return this.#conditionalUpdate(id, new UpdateCommand(clearRequest(this.#table, id, times, guard)), guard);
   }
 
   /**
@@ -225,18 +224,21 @@ export class SessionRepository {
     } while (startKey);
   }
 
-  async #conditionalUpdate(userId: string, command: UpdateCommand, options: WriteOptions): Promise<Session> {
+  async #conditionalUpdate(userId: string, command: UpdateCommand, guard: WriteGuard): Promise<Session> {
     try {
       const { Attributes } = await this.#send(command);
       return toSession(Attributes ?? {});
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
-    // The rare path: one more read tells a missing or expired session from a stale version.
-    const current = await this.get(userId);
+    // The rare path: one more read tells the cause. The write may itself have been applied by an
+    // attempt whose answer was lost; the SDK's retry then failed the "not already applied" condition.
+    const { Item } = await this.#send(new GetCommand(getRequest(this.#table, userId)));
+    if (Item !== undefined && Item.lastWriteId === guard.writeId) return toSession(Item);
+    const current = this.#liveSession(Item);
     if (current === undefined) throw new NotFoundError('session not found');
-    if (options.expectedVersion !== undefined && current.version !== options.expectedVersion) {
-      throw new VersionConflictError(`session version is ${current.version}, not ${options.expectedVersion}`);
+    if (guard.expectedVersion !== undefined && current.version !== guard.expectedVersion) {
+      throw new VersionConflictError(`session version is ${current.version}, not ${guard.expectedVersion}`);
     }
     // The session was missing or expired when written, and has been created again since.
     throw new NotFoundError('session not found');

@@ -30,6 +30,7 @@ const NAMES = {
   '#step': 'step',
   '#booking': 'booking',
   '#context': 'context',
+  '#lastWriteId': 'lastWriteId',
 } as const;
 
 type Name = keyof typeof NAMES;
@@ -43,6 +44,18 @@ const IS_NOT_LIVE = 'attribute_not_exists(#userId) OR #updatedAt < :cutoff';
 const IS_LIVE = 'attribute_exists(#userId) AND #updatedAt >= :cutoff';
 const IS_MISSING_OR_LIVE = 'attribute_not_exists(#userId) OR #updatedAt >= :cutoff';
 const VERSION_MATCHES = '#version = :expectedVersion';
+/**
+ * Fails when this very write was already applied: the SDK retries a request whose answer was lost, and
+ * without this guard the retry would apply the change (and the version bump) a second time.
+ */
+const NOT_ALREADY_APPLIED = '(attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)';
+
+/** What makes a conditional write safe to send more than once, and optionally version-checked. */
+export interface WriteGuard {
+  /** A fresh random id per logical write, stored as `lastWriteId`. */
+  writeId: string;
+  expectedVersion: number | undefined;
+}
 
 const TOUCH = '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #purgeAt = :purgeAt';
 
@@ -152,7 +165,7 @@ export function updateRequest(
   userId: string,
   patch: SessionPatch,
   times: ActivityTimes,
-  expectedVersion: number | undefined,
+  guard: WriteGuard,
 ): UpdateCommandInput {
   const set: string[] = ['#version = #version + :one', TOUCH];
   const remove: string[] = [];
@@ -179,7 +192,8 @@ export function updateRequest(
     ['#context', 'c', patch.context],
   ] as const;
   for (const [mapName, prefix, fields] of nested) {
-    const entries = Object.entries(fields ?? {});
+    // An undefined value is "not given" (callers in-process can produce one; JSON cannot).
+    const entries = Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
     if (entries.length > 0) attributeNames[mapName] = NAMES[mapName];
     entries.forEach(([key, value], index) => {
       const keyName = `#${prefix}${index}`;
@@ -193,7 +207,7 @@ export function updateRequest(
     });
   }
 
-  return conditionalUpdate(table, userId, set, remove, attributeNames, values, expectedVersion);
+  return conditionalUpdate(table, userId, set, remove, attributeNames, values, guard);
 }
 
 /** Resets the data to empty, keeping the identity fields; same conditions as an update. */
@@ -201,7 +215,7 @@ export function clearRequest(
   table: string,
   userId: string,
   times: ActivityTimes,
-  expectedVersion: number | undefined,
+  guard: WriteGuard,
 ): UpdateCommandInput {
   return conditionalUpdate(
     table,
@@ -216,7 +230,7 @@ export function clearRequest(
       ':cutoff': times.cutoff,
       ...touchValues(times),
     },
-    expectedVersion,
+    guard,
   );
 }
 
@@ -227,18 +241,21 @@ function conditionalUpdate(
   remove: string[],
   attributeNames: Record<string, string>,
   values: Record<string, unknown>,
-  expectedVersion: number | undefined,
+  guard: WriteGuard,
 ): UpdateCommandInput {
-  const condition = expectedVersion === undefined ? IS_LIVE : `${IS_LIVE} AND ${VERSION_MATCHES}`;
-  if (expectedVersion !== undefined) values[':expectedVersion'] = expectedVersion;
+  const conditions = [IS_LIVE, NOT_ALREADY_APPLIED];
+  if (guard.expectedVersion !== undefined) {
+    conditions.push(VERSION_MATCHES);
+    values[':expectedVersion'] = guard.expectedVersion;
+  }
   const removeClause = remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : '';
   return {
     TableName: table,
     Key: { userId },
-    UpdateExpression: `SET ${set.join(', ')}${removeClause}`,
-    ConditionExpression: condition,
-    ExpressionAttributeNames: attributeNames,
-    ExpressionAttributeValues: values,
+    UpdateExpression: `SET ${[...set, '#lastWriteId = :writeId'].join(', ')}${removeClause}`,
+    ConditionExpression: conditions.join(' AND '),
+    ExpressionAttributeNames: { ...attributeNames, '#lastWriteId': NAMES['#lastWriteId'] },
+    ExpressionAttributeValues: { ...values, ':writeId': guard.writeId },
     ReturnValues: 'ALL_NEW',
   };
 }

@@ -14,10 +14,11 @@ export interface Session {
   context: Context;
 }
 
-/** A session as stored: the public fields plus the index shard and the TTL backstop. */
+/** A session as stored: the public fields plus the index shard, the TTL backstop and the last write's id. */
 export interface SessionItem extends Session {
   activityShard: number;
   purgeAt: number;
+  lastWriteId?: string;
 }
 
 /** The public fields of a stored item, in a stable order; storage-only attributes never reach a caller. */

@@ -46,12 +46,13 @@ describe('session requests', () => {
         'u1',
         { step: 'a', booking: { name: 'Ada', phone: null }, context: { 'x.y': 1, gone: null } },
         times,
-        undefined,
+        { writeId: 'w1', expectedVersion: undefined },
       );
 
       expect(request.UpdateExpression).toBe(
         'SET #version = #version + :one, #updatedAt = :updatedAt, #expiresAt = :expiresAt, #purgeAt = :purgeAt, ' +
-          '#step = :step, #booking.#b0 = :b0, #context.#c0 = :c0 REMOVE #booking.#b1, #context.#c1',
+          '#step = :step, #booking.#b0 = :b0, #context.#c0 = :c0, #lastWriteId = :writeId ' +
+          'REMOVE #booking.#b1, #context.#c1',
       );
       expect(request.ExpressionAttributeNames).toMatchObject({
         '#b0': 'name',
@@ -59,25 +60,43 @@ describe('session requests', () => {
         '#c0': 'x.y',
         '#c1': 'gone',
       });
-      expect(request.ConditionExpression).toBe('attribute_exists(#userId) AND #updatedAt >= :cutoff');
+      expect(request.ConditionExpression).toBe(
+        'attribute_exists(#userId) AND #updatedAt >= :cutoff AND ' +
+          '(attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)',
+      );
+      expect(request.ExpressionAttributeValues?.[':writeId']).toBe('w1');
+    });
+
+    it('leaves out fields whose value is undefined', () => {
+      const request = updateRequest('t', 'u1', { booking: { service: undefined, name: 'Ada' } }, times, {
+        writeId: 'w1',
+        expectedVersion: undefined,
+      });
+      expect(request.ExpressionAttributeNames).toMatchObject({ '#b0': 'name' });
+      expect(Object.values(request.ExpressionAttributeNames ?? {})).not.toContain('service');
     });
 
     it('adds the version to the condition when one is expected', () => {
-      const request = updateRequest('t', 'u1', { step: 'a' }, times, 4);
+      const request = updateRequest('t', 'u1', { step: 'a' }, times, { writeId: 'w1', expectedVersion: 4 });
       expect(request.ConditionExpression).toContain('AND #version = :expectedVersion');
       expect(request.ExpressionAttributeValues?.[':expectedVersion']).toBe(4);
     });
 
     it('declares no attribute name it does not use', () => {
-      const request = updateRequest('t', 'u1', { context: {} }, times, undefined);
+      const request = updateRequest('t', 'u1', { context: {} }, times, {
+        writeId: 'w1',
+        expectedVersion: undefined,
+      });
       expect(Object.keys(request.ExpressionAttributeNames ?? {})).not.toContain('#context');
     });
   });
 
   it('clearRequest resets the data and keeps the live-session condition', () => {
-    const request = clearRequest('t', 'u1', times, undefined);
+    const request = clearRequest('t', 'u1', times, { writeId: 'w1', expectedVersion: undefined });
     expect(request.UpdateExpression).toContain('#step = :null, #booking = :empty, #context = :empty');
-    expect(request.ConditionExpression).toBe('attribute_exists(#userId) AND #updatedAt >= :cutoff');
+    expect(request.ConditionExpression).toMatch(
+      /^attribute_exists\(#userId\) AND #updatedAt >= :cutoff AND /,
+    );
   });
 
   it('deleteRequest is unconditional without a version, and otherwise fails only on a live, other version', () => {

@@ -1,0 +1,472 @@
+/**
+ * Property-based fuzzing of the five functions, over HTTP and by direct invocation, on a table of its
+ * own. Whatever arrives, no answer is a 5xx (or an INTERNAL / UNAVAILABLE envelope), no promise is left
+ * rejected, and a 4xx never leaves a trace: the item of an existing user is identical before and after.
+ * Most requests aim at that user with a matching token, so writes really happen in between.
+ */
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HTTP_STATUS } from '../../lib/error-response.ts';
+import type { SessionRepository } from '../../lib/session-repository.ts';
+import {
+  isolatedTable,
+  repositoryFor,
+  storedItem,
+  testDocumentClient,
+  uniqueUserId,
+} from '../support/dynamo.ts';
+import {
+  expectNoLeak,
+  FUNCTION_OF,
+  type FunctionName,
+  httpError,
+  httpEvent,
+  type LambdaHandler,
+  lambdaContext,
+  METHODS,
+  type Method,
+  readHttp,
+} from './lambda-events.ts';
+
+const doc = testDocumentClient();
+const owner = uniqueUserId('fuzz');
+const FUNCTIONS: FunctionName[] = ['create-or-get', 'get', 'update', 'clear', 'delete'];
+
+let handlers: Record<FunctionName, LambdaHandler>;
+let table: Awaited<ReturnType<typeof isolatedTable>>;
+let sessions: SessionRepository;
+const rejections: unknown[] = [];
+/** Successful writes to the existing user's session, to show the fuzzing reached the store. */
+let writes = 0;
+const onRejection = (reason: unknown) => rejections.push(reason);
+
+beforeAll(async () => {
+  // A table of its own: fuzzed ids that pass validation create sessions, and they stay here.
+  table = await isolatedTable();
+  process.env.TABLE_NAME = table.tableName;
+  handlers = {
+    'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
+    get: (await import('../../functions/get.ts')).handler,
+    update: (await import('../../functions/update.ts')).handler,
+    clear: (await import('../../functions/clear.ts')).handler,
+    delete: (await import('../../functions/delete.ts')).handler,
+  };
+  sessions = repositoryFor(doc, { tableName: table.tableName });
+  process.on('unhandledRejection', onRejection);
+});
+
+afterAll(async () => {
+  process.off('unhandledRejection', onRejection);
+  await table?.drop();
+});
+
+/** Lets pending rejections surface, then fails if any went unhandled. */
+async function expectNoUnhandledRejection(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(rejections).toEqual([]);
+}
+
+const stored = (key: string) => storedItem(doc, key, table.tableName);
+const storable = (key: string) => key !== '' && Buffer.byteLength(key) <= 2048;
+
+/** The existing user gets a session back whenever a fuzzed DELETE removed it. */
+async function ownerItem(): Promise<Record<string, unknown>> {
+  const item = await stored(owner);
+  if (item) return item;
+  await sessions.createOrGet(owner);
+  return (await stored(owner)) as Record<string, unknown>;
+}
+
+function decoded(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arbitraries
+
+const DANGEROUS_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf'];
+const FIELD_KEYS = [
+  'step',
+  'booking',
+  'context',
+  'source',
+  'userId',
+  'sessionId',
+  'version',
+  'createdAt',
+  'updatedAt',
+  'expiresAt',
+  'expectedVersion',
+  'service',
+  'date',
+  'time',
+  'partySize',
+  'name',
+  'phone',
+  'email',
+  'notes',
+];
+/** Marks where the session's current version goes, so If-Match and expectedVersion sometimes match. */
+const CURRENT = 'current-version';
+
+const key = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...DANGEROUS_KEYS) },
+  { weight: 3, arbitrary: fc.constantFrom(...FIELD_KEYS) },
+  { weight: 2, arbitrary: fc.string({ maxLength: 8 }) },
+);
+
+/** JSON text built by hand, so keys such as __proto__ reach the handler exactly as a client sends them. */
+type Tree = { leaf: fc.JsonValue } | { entries: [string, Tree][] } | { items: Tree[] };
+const { tree } = fc.letrec<{ tree: Tree }>((tie) => ({
+  tree: fc.oneof(
+    { depthSize: 'small' },
+    fc.jsonValue({ maxDepth: 1 }).map((leaf) => ({ leaf })),
+    fc.array(fc.tuple(key, tie('tree')), { maxLength: 4 }).map((entries) => ({ entries })),
+    fc.array(tie('tree'), { maxLength: 3 }).map((items) => ({ items })),
+  ),
+}));
+function jsonText(node: Tree): string {
+  if ('leaf' in node) return JSON.stringify(node.leaf);
+  if ('entries' in node)
+    return `{${node.entries.map(([name, value]) => `${JSON.stringify(name)}:${jsonText(value)}`).join(',')}}`;
+  return `[${node.items.map(jsonText).join(',')}]`;
+}
+const dangerousObjectText = fc
+  .array(fc.tuple(key, tree), { minLength: 1, maxLength: 5 })
+  .map((entries) => jsonText({ entries }));
+
+const step = fc.oneof(
+  fc.constant(null),
+  fc.stringMatching(/^[a-z0-9_.-]{1,64}$/),
+  fc.string({ maxLength: 70 }),
+);
+const bookingValue = {
+  service: fc.oneof(fc.constant(null), fc.string({ maxLength: 110 })),
+  date: fc.oneof(
+    fc
+      .date({ min: new Date('2020-01-01'), max: new Date('2030-12-31'), noInvalidDate: true })
+      .map((date) => date.toISOString().slice(0, 10)),
+    fc.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+    fc.string({ maxLength: 12 }),
+  ),
+  time: fc.oneof(fc.stringMatching(/^\d{2}:\d{2}$/), fc.string({ maxLength: 6 })),
+  partySize: fc.oneof(fc.integer({ min: -3, max: 60 }), fc.double(), fc.string({ maxLength: 3 })),
+  name: fc.oneof(fc.constant(null), fc.string({ maxLength: 110 })),
+  phone: fc.oneof(fc.stringMatching(/^\+[1-9]\d{1,14}$/), fc.string({ maxLength: 16 })),
+  email: fc.oneof(fc.emailAddress(), fc.string({ maxLength: 20 })),
+  notes: fc.string({ maxLength: 1100 }),
+};
+const booking = fc.record(bookingValue, { requiredKeys: [] });
+const context = fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 5 });
+const mixedPatch = fc.record({ step, booking, context }, { requiredKeys: [] });
+
+/** Patches that pass every rule, so a good share of the requests really writes. */
+const validBooking = fc.record(
+  {
+    service: fc.oneof(fc.constant(null), fc.string({ maxLength: 100 })),
+    date: fc
+      .date({ min: new Date('2020-01-01'), max: new Date('2030-12-31'), noInvalidDate: true })
+      .map((date) => date.toISOString().slice(0, 10)),
+    time: fc.stringMatching(/^([01]\d|2[0-3]):[0-5]\d$/),
+    partySize: fc.integer({ min: 1, max: 50 }),
+    name: fc.string({ maxLength: 100 }),
+    phone: fc.stringMatching(/^\+[1-9]\d{1,14}$/),
+    notes: fc.oneof(fc.constant(null), fc.string({ maxLength: 200 })),
+  },
+  { requiredKeys: [] },
+);
+const validContext = fc.dictionary(
+  fc.stringMatching(/^[a-z][a-zA-Z0-9_]{0,9}$/),
+  fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null)),
+  { maxKeys: 4 },
+);
+const validPatch = fc
+  .record(
+    {
+      step: fc.oneof(fc.constant(null), fc.stringMatching(/^[a-z0-9_.-]{1,20}$/)),
+      booking: validBooking,
+      context: validContext,
+    },
+    { requiredKeys: [] },
+  )
+  .filter((value) => Object.keys(value).length > 0);
+const patch = fc.oneof(validPatch, mixedPatch);
+const source = fc.constantFrom('Website', 'Chatbot', 'Email', '', 5);
+
+/** Any body at all: a patch, a PUT body, laced JSON, any JSON, text that is not JSON, or none. */
+const anyBody = fc.oneof(
+  { weight: 3, arbitrary: patch.map((value) => JSON.stringify(value)) },
+  { weight: 1, arbitrary: fc.record({ source }, { requiredKeys: [] }).map((value) => JSON.stringify(value)) },
+  { weight: 2, arbitrary: dangerousObjectText },
+  { weight: 2, arbitrary: fc.jsonValue().map((value) => JSON.stringify(value)) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary' }) },
+  { weight: 2, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.constantFrom('{}', 'null', '[]', '""') },
+);
+/** Half the time, the body that route would take; otherwise anything. */
+const BODY_OF: Record<Method, fc.Arbitrary<string | undefined>> = {
+  PUT: fc.oneof(
+    fc.constant(undefined),
+    fc.constantFrom('{}', '{"source":"Chatbot"}', '{"source":"Website"}'),
+  ),
+  GET: fc.constant(undefined),
+  PATCH: validPatch.map((value) => JSON.stringify(value)),
+  POST: fc.oneof(fc.constant(undefined), fc.constant('{}')),
+  DELETE: fc.constant(undefined),
+};
+const bodyFor = (method: Method) => fc.oneof(BODY_OF[method], anyBody);
+
+const contentType = fc.oneof(
+  { weight: 10, arbitrary: fc.constant('application/json') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('application/merge-patch+json', 'APPLICATION/JSON; charset=utf-8'),
+  },
+  { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', '') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.constant(null) },
+);
+
+const ifMatch = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(undefined) },
+  { weight: 3, arbitrary: fc.constant(CURRENT) },
+  { weight: 1, arbitrary: fc.constantFrom('*', 'W/"1"', '"1", "2"', '"0"', '""', '1') },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 ** 40 }).map((version) => `"${version}"`) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
+);
+
+/** A `{userId}` path parameter: raw (possibly malformed) text, or any string percent-encoded. */
+const ENCODING_PIECES = [
+  '%',
+  '%2F',
+  '%2f',
+  '%00',
+  '%0A',
+  '..',
+  '.',
+  'a',
+  '%E0%A4%A',
+  '%C0%AE',
+  '%EF%BC%9A',
+  '：',
+  'а',
+  ':',
+  '+',
+  '@',
+  '%25',
+  ' ',
+];
+const rawPathId = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 140 }).map(encodeURIComponent),
+  fc.string({ unit: 'grapheme', maxLength: 20 }).map(encodeURIComponent),
+  fc.string({ unit: 'binary-ascii', maxLength: 140 }),
+  fc.array(fc.constantFrom(...ENCODING_PIECES), { maxLength: 8 }).map((pieces) => pieces.join('')),
+  fc.string({ maxLength: 10 }).map((suffix) => encodeURIComponent(`${owner}${suffix}`)),
+);
+const ownerPathId = fc.constant(encodeURIComponent(owner));
+
+/** The JWT sub: usually the decoded path id (so validation is reached), sometimes another or none. */
+const subChoice = fc.oneof(
+  { weight: 8, arbitrary: fc.constant<'path'>('path') },
+  { weight: 1, arbitrary: fc.string({ maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.constant(null) },
+);
+
+const httpInput = (pathId: fc.Arbitrary<string>) =>
+  fc.constantFrom<Method>(...METHODS).chain((method) =>
+    fc.record({
+      method: fc.constant(method),
+      rawUserId: pathId,
+      sub: subChoice,
+      body: bodyFor(method),
+      contentType,
+      ifMatch,
+      base64: fc.oneof(
+        { weight: 9, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
+    }),
+  );
+type HttpInput = ReturnType<typeof httpInput> extends fc.Arbitrary<infer T> ? T : never;
+
+const expectedVersion = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(CURRENT) },
+  { weight: 1, arbitrary: fc.integer({ min: -2, max: 5 }) },
+  { weight: 1, arbitrary: fc.double() },
+  { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 3 }), fc.constant(null)) },
+);
+const invokeUserId = fc.oneof(
+  { weight: 8, arbitrary: fc.constant(owner) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 130 }) },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
+);
+/** One more key, possibly __proto__, added as an own property the way JSON.parse would add it. */
+const extraEntry = fc.tuple(key, fc.jsonValue({ maxDepth: 2 }));
+const withExtra = (fields: fc.Arbitrary<Record<string, unknown>>) =>
+  fc
+    .tuple(
+      fields,
+      fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: extraEntry }),
+    )
+    .map(([value, extra]) =>
+      extra
+        ? { ...value, ...JSON.parse(`{${JSON.stringify(extra[0])}:${JSON.stringify(extra[1])}}`) }
+        : value,
+    );
+const versioned = fc.record({ userId: invokeUserId, expectedVersion }, { requiredKeys: ['userId'] });
+/** Half the time, the payload that function would take; otherwise anything. */
+const PAYLOAD_OF: Record<FunctionName, fc.Arbitrary<Record<string, unknown>>> = {
+  'create-or-get': fc.record({ userId: invokeUserId, source }, { requiredKeys: ['userId'] }),
+  get: fc.record({ userId: invokeUserId }),
+  update: fc.oneof(
+    fc.tuple(versioned, validPatch).map(([fields, value]) => ({ ...fields, ...value })),
+    fc.record(
+      { userId: invokeUserId, step, booking, context, expectedVersion },
+      { requiredKeys: ['userId'] },
+    ),
+  ),
+  clear: versioned,
+  delete: versioned,
+};
+const anyPayload = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record(
+      { userId: invokeUserId, step, booking, context, source, expectedVersion },
+      { requiredKeys: [] },
+    ),
+  },
+  {
+    weight: 2,
+    arbitrary: dangerousObjectText.map((text) =>
+      JSON.parse(`{"userId":${JSON.stringify(owner)},${text.slice(1)}`),
+    ),
+  },
+  { weight: 2, arbitrary: fc.jsonValue() },
+  { weight: 1, arbitrary: fc.constantFrom(undefined, null) },
+);
+const invocation = fc
+  .constantFrom(...FUNCTIONS)
+  .chain((fn) => fc.tuple(fc.constant(fn), fc.oneof(withExtra(PAYLOAD_OF[fn]), anyPayload)));
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+
+function withCurrentVersion(value: unknown, version: unknown): unknown {
+  if (value === CURRENT) return version;
+  return value;
+}
+
+async function checkHttp(input: HttpInput): Promise<void> {
+  const before = await ownerItem();
+  const userId = decoded(input.rawUserId);
+  const other = userId !== undefined && userId !== owner && storable(userId) ? userId : undefined;
+  const otherBefore = other === undefined ? undefined : await stored(other);
+  const ifMatchHeader = input.ifMatch === CURRENT ? `"${before.version}"` : input.ifMatch;
+  const text =
+    input.body === undefined || !input.base64 ? input.body : Buffer.from(input.body).toString('base64');
+  const event = httpEvent(input.method, userId ?? input.rawUserId, {
+    rawUserId: input.rawUserId,
+    sub: input.sub === 'path' ? (userId ?? input.rawUserId) : input.sub,
+    ...(text !== undefined ? { body: text } : {}),
+    contentType: input.contentType,
+    headers: ifMatchHeader === undefined ? {} : { 'if-match': ifMatchHeader },
+    isBase64Encoded: input.base64,
+  });
+
+  const answer = readHttp(await handlers[FUNCTION_OF[input.method]](event, lambdaContext()));
+
+  expect(answer.status, answer.text).toBeGreaterThanOrEqual(200);
+  expect(answer.status, answer.text).toBeLessThan(500);
+  if (answer.status < 400) {
+    if (userId === owner && input.method !== 'GET') writes++;
+    return;
+  }
+  const error = httpError(answer);
+  expect(HTTP_STATUS[error.code]).toBe(answer.status);
+  expectNoLeak(answer.text);
+  expect(await stored(owner)).toEqual(before);
+  if (other !== undefined) expect(await stored(other)).toEqual(otherBefore);
+}
+
+async function checkInvoke(fn: FunctionName, input: unknown): Promise<void> {
+  const before = await ownerItem();
+  const event =
+    typeof input === 'object' && input !== null && !Array.isArray(input)
+      ? Object.fromEntries(
+          Object.entries(input).map(([name, value]) => [name, withCurrentVersion(value, before.version)]),
+        )
+      : input;
+  // What the Lambda runtime hands over is always parsed JSON.
+  const payloadJson = event === undefined ? undefined : JSON.parse(JSON.stringify(event));
+
+  const response = (await handlers[fn](payloadJson, lambdaContext())) as {
+    ok?: unknown;
+    error?: { code?: string };
+  };
+
+  expect(typeof response.ok).toBe('boolean');
+  if (response.ok) {
+    if ((payloadJson as { userId?: unknown }).userId === owner && fn !== 'get') writes++;
+    return;
+  }
+  expect(['INTERNAL', 'UNAVAILABLE'], JSON.stringify(response)).not.toContain(response.error?.code);
+  expectNoLeak(JSON.stringify(response));
+  expect(await stored(owner)).toEqual(before);
+}
+
+describe('security: fuzzing', () => {
+  it('HTTP: arbitrary bodies and headers on an existing session never give a 5xx or a trace', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        httpInput(fc.oneof({ weight: 9, arbitrary: ownerPathId }, { weight: 1, arbitrary: rawPathId })),
+        checkHttp,
+      ),
+      { numRuns: 400 },
+    );
+    await expectNoUnhandledRejection();
+  });
+
+  it('HTTP: bodies laced with __proto__, constructor and prototype are refused without a trace', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        httpInput(ownerPathId).chain((input) =>
+          fc
+            .oneof(
+              dangerousObjectText,
+              dangerousObjectText.map((text) => `{"context":${text}}`),
+            )
+            .map((text) => ({
+              ...input,
+              method: 'PATCH' as const,
+              body: text,
+            })),
+        ),
+        checkHttp,
+      ),
+      { numRuns: 200 },
+    );
+    await expectNoUnhandledRejection();
+  });
+
+  it('HTTP: arbitrary {userId} path parameters, raw or percent-encoded, never give a 5xx', async () => {
+    await fc.assert(fc.asyncProperty(httpInput(rawPathId), checkHttp), { numRuns: 200 });
+    await expectNoUnhandledRejection();
+  });
+
+  it('invoke: arbitrary payloads never give INTERNAL or UNAVAILABLE, and a refusal changes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(invocation, ([fn, input]) => checkInvoke(fn, input)),
+      { numRuns: 300 },
+    );
+    await expectNoUnhandledRejection();
+  });
+
+  it('made real writes to the existing session along the way', () => {
+    expect(writes).toBeGreaterThan(50);
+  });
+});
