@@ -51,6 +51,7 @@ function errorResponder(): MiddlewareObj<unknown, Response> {
   };
 }
 
+/** The Lambda handler of one session operation, serving HTTP events and direct invocations alike. */
 export function sessionHandler<Input, Result>(
   operation: SessionOperation<Input, Result>,
   sessions: SessionRepository = repository,

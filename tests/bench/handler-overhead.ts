@@ -328,7 +328,7 @@ export async function measureHandlerOverhead(
         body: operation.body,
         ifMatch: operation.ifMatch ? handlerSide.versions.get(userId) : undefined,
       });
-      const context = lambdaContext(operation.functionName);
+      const context = lambdaContext(10_000, operation.functionName);
       const sentBefore = counter.sent.length;
       const started = performance.now();
       const response = (await operation.handler(event, context)) as APIGatewayProxyStructuredResultV2;

@@ -27,6 +27,6 @@ export const CHECK_PLAN: Plan = {
   mode: 'check',
   handler: { iterations: 500, warmup: 100, capacitySamples: 10 },
   sweep: { sizes: [2_000, 10_000], expired: 1_000, rounds: 3 },
-  coldStart: { processes: 20, withoutSourceMaps: false },
+  coldStart: { processes: 30, withoutSourceMaps: false },
   load: undefined,
 };

@@ -22,22 +22,20 @@ import {
 } from '../../lib/local/embedded-dynamodb.ts';
 import { TIMEOUT_EARLY_MS } from '../../lib/session-handler.ts';
 import { SessionRepository } from '../../lib/session-repository.ts';
+import { storedItem, uniqueUserId } from '../support/dynamo.ts';
+import { expectNoLeak, httpError, invokeError } from '../support/error-envelope.ts';
+import { freePort } from '../support/free-port.ts';
 import {
-  expectNoLeak,
   FUNCTION_OF,
   FUNCTION_TIMEOUT_MS,
   type FunctionName,
-  httpError,
   httpEvent,
-  invokeError,
   type LambdaHandler,
   lambdaContext,
   METHODS,
   type Method,
   readHttp,
-} from '../security/lambda-events.ts';
-import { storedItem, uniqueUserId } from '../support/dynamo.ts';
-import { freePort } from '../support/free-port.ts';
+} from '../support/lambda-events.ts';
 import {
   type Attempt,
   connectionReset,

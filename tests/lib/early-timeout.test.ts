@@ -42,7 +42,7 @@ describe('sessionHandler', () => {
   it('answers 503 UNAVAILABLE just before the Lambda deadline instead of timing out', async () => {
     const remainingMs = 1_500;
 
-    const response = await handler()(httpEvent('GET', 'user-1'), lambdaContext('get', remainingMs));
+    const response = await handler()(httpEvent('GET', 'user-1'), lambdaContext(remainingMs));
 
     expect(response).toMatchObject({ statusCode: 503 });
     expect(JSON.parse((response as { body: string }).body)).toEqual({
@@ -56,7 +56,7 @@ describe('sessionHandler', () => {
   });
 
   it('answers a direct invocation with an UNAVAILABLE envelope, not a thrown error', async () => {
-    const response = await handler()({ userId: 'user-1' }, lambdaContext('get', 1_000));
+    const response = await handler()({ userId: 'user-1' }, lambdaContext(1_000));
     expect(response).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
   });
 });

@@ -36,17 +36,17 @@ describe('logs', () => {
 
     await handlers.createOrGet(httpEvent('PUT', userId, { headers }), lambdaContext());
     const ok = await handlers.update(
-      httpEvent('PATCH', userId, { headers, body: { booking } }),
+      httpEvent('PATCH', userId, { headers, json: { booking } }),
       lambdaContext(),
     );
     const conflict = await handlers.update(
-      httpEvent('PATCH', userId, { headers: { ...headers, 'if-match': '"1"' }, body: { booking } }),
+      httpEvent('PATCH', userId, { headers: { ...headers, 'if-match': '"1"' }, json: { booking } }),
       lambdaContext(),
     );
     const invalid = await handlers.update(
       httpEvent('PATCH', userId, {
         headers,
-        body: { booking: { ...PII, email: `not-an-email ${PII.email}` } },
+        json: { booking: { ...PII, email: `not-an-email ${PII.email}` } },
       }),
       lambdaContext(),
     );

@@ -14,19 +14,17 @@ import type { ErrorCode } from '../../lib/errors.ts';
 import { documentClient } from '../../lib/runtime.ts';
 import { LIMITS } from '../../lib/schema.ts';
 import { storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
+import { expectNoLeak, httpError, invokeError } from '../support/error-envelope.ts';
 import {
-  expectNoLeak,
   FUNCTION_OF,
   type FunctionName,
   type HttpRequestOptions,
-  httpError,
   httpEvent,
-  invokeError,
   type LambdaHandler,
   lambdaContext,
   type Method,
   readHttp,
-} from './lambda-events.ts';
+} from '../support/lambda-events.ts';
 
 const doc = testDocumentClient();
 

@@ -15,18 +15,17 @@ import {
   testDocumentClient,
   uniqueUserId,
 } from '../support/dynamo.ts';
+import { expectNoLeak, httpError } from '../support/error-envelope.ts';
 import {
-  expectNoLeak,
   FUNCTION_OF,
   type FunctionName,
-  httpError,
   httpEvent,
   type LambdaHandler,
   lambdaContext,
   METHODS,
   type Method,
   readHttp,
-} from './lambda-events.ts';
+} from '../support/lambda-events.ts';
 
 const doc = testDocumentClient();
 const owner = uniqueUserId('fuzz');
