@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     setupFiles: ['tests/support/env.ts'],
+    reporters: ['default', './tests/support/plain-summary-reporter.ts'],
     projects: [
       {
         extends: true,
