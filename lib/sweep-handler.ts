@@ -10,7 +10,7 @@ import { toErrorBody } from './error-response.ts';
 import { ValidationError } from './errors.ts';
 import { config, logger, repository } from './runtime.ts';
 import { parseInput, sweepInputSchema } from './schema.ts';
-import { type SweepReport, sweepInactiveSessions } from './sweep.ts';
+import { partialReportOf, type SweepReport, sweepInactiveSessions } from './sweep.ts';
 
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'session-service',
@@ -76,7 +76,11 @@ export const sweepHandler = middy<unknown, SweepResponse, Error, Context>()
       return { ok: true, report };
     } catch (error) {
       const { status, error: body } = toErrorBody(error);
-      if (status >= 500) logger.error('sweep failed', { error: error as Error });
+      const partial = partialReportOf(error);
+      if (partial) {
+        if (!partial.dryRun) publish(partial);
+        logger.error('sweep interrupted', { report: partial, error: error as Error });
+      } else if (status >= 500) logger.error('sweep failed', { error: error as Error });
       else logger.info('sweep rejected', { code: body.code });
       return { ok: false, error: body };
     }

@@ -97,9 +97,21 @@ export async function sweepInactiveSessions(
         inFlight.add(task);
       }
     }
+  } catch (error) {
+    // The index could not be read further: what was done so far still belongs in the log and metrics.
+    report.complete = false;
+    partialReports.set(error as object, report);
+    throw error;
   } finally {
     await Promise.all(inFlight);
     report.durationMs = Date.now() - started;
   }
   return report;
+}
+
+const partialReports = new WeakMap<object, SweepReport>();
+
+/** The report of a sweep that `error` interrupted (an index read that failed), if it was one. */
+export function partialReportOf(error: unknown): SweepReport | undefined {
+  return typeof error === 'object' && error !== null ? partialReports.get(error) : undefined;
 }

@@ -1,8 +1,9 @@
 import { InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InactiveSession, SessionRepository } from '../../lib/session-repository.ts';
-import { sweepInactiveSessions } from '../../lib/sweep.ts';
+import { partialReportOf, sweepInactiveSessions } from '../../lib/sweep.ts';
 import {
   isolatedTable,
   manualClock,
@@ -247,6 +248,33 @@ describe('sweepInactiveSessions', () => {
         complete: true,
       });
       expect(report.deleted + report.skipped + report.errors).toBe(report.examined);
+    });
+
+    it('keeps the partial report when reading the index fails partway, and the next run finishes', async () => {
+      // Prepare: every index Query after the first 8 fails, as a lost DynamoDB would.
+      const { byGroup } = await store(['healthy']);
+      const send = doc.send.bind(doc) as (command: unknown) => Promise<unknown>;
+      let queries = 0;
+      (doc as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
+        if (command instanceof QueryCommand && ++queries > 8)
+          throw new InternalServerError({ message: 'down', $metadata: {} });
+        return send(command);
+      };
+
+      // Act
+      const failure = await sweepWith(new Map(), 4).catch((error: unknown) => error);
+      (doc as unknown as { send: typeof send }).send = send;
+      const { report: second } = await sweepWith(new Map(), 4);
+
+      // Assess
+      expect(failure).toMatchObject({ code: 'UNAVAILABLE' });
+      const partial = partialReportOf(failure);
+      expect(partial).toMatchObject({ complete: false, dryRun: false });
+      expect((partial?.deleted ?? 0) + (partial?.skipped ?? 0) + (partial?.errors ?? 0)).toBe(
+        partial?.examined,
+      );
+      expect((partial?.deleted ?? 0) + second.deleted).toBe(byGroup.get('healthy')?.length);
+      expect(second.complete).toBe(true);
     });
   });
 });
