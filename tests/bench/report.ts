@@ -366,7 +366,8 @@ percentiles, never as single timings.
   minutes. It prints the same report, never writes this file, and exits 1 naming each broken budget
   with its figure. Import times move by several percent between runs on this shared machine and the
   import budget is judged on the worst of six bundles, so when the check finds it broken it measures
-  the cold starts once more and judges the second measurement: a regression breaks it again.
+  the cold starts once more with twice the processes and judges that measurement: a regression breaks
+  it again.
 
 Both start dynalite in-process (\`startEmbeddedDynamo\`) and create their tables from serverless.yml
 (\`ensureSessionsTable\`); nothing touches AWS. This file comes from a ${plan.mode} run. The check sizes the
