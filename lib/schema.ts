@@ -100,8 +100,8 @@ const bookingFields = {
 
 export type BookingField = keyof typeof bookingFields;
 
-export const bookingSchema = z.partial(z.strictObject(bookingFields));
-export type Booking = z.infer<typeof bookingSchema>;
+/** A stored booking: every field optional. Only a type; writes are checked with the patch schema below. */
+export type Booking = { [K in BookingField]?: z.infer<(typeof bookingFields)[K]> };
 
 /** A booking patch: a value sets the field, null removes it. */
 export const bookingPatchSchema = z.partial(

@@ -30,8 +30,7 @@ export interface SessionOperation<Input, Result> {
   toInvoke(result: Result): Record<string, unknown>;
 }
 
-export type InvokeResponse = Record<string, unknown>;
-type Response = APIGatewayProxyStructuredResultV2 | InvokeResponse;
+type Response = APIGatewayProxyStructuredResultV2 | Record<string, unknown>;
 
 /** Answers every failure in the caller's shape: an HTTP error response, or an `ok: false` envelope. */
 function errorResponder(): MiddlewareObj<unknown, Response> {

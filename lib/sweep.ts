@@ -100,7 +100,7 @@ export async function sweepInactiveSessions(
   } catch (error) {
     // The index could not be read further: what was done so far still belongs in the log and metrics.
     report.complete = false;
-    partialReports.set(error as object, report);
+    if (typeof error === 'object' && error !== null) partialReports.set(error, report);
     throw error;
   } finally {
     await Promise.all(inFlight);
