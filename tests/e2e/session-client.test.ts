@@ -41,13 +41,13 @@ describe('SessionClient through the Lambda Invoke API', () => {
       step: 'pick_time',
       booking: { date: '2026-12-03', time: '14:30' },
     });
-    expect(await client.get(userId)).toEqual(updated);
+    expect(await client.getSession(userId)).toEqual(updated);
 
     const cleared = await client.clear(userId, { expectedVersion: 2 });
     expect(cleared).toMatchObject({ version: 3, step: null, booking: {}, context: {} });
 
     expect(await client.delete(userId, { expectedVersion: 3 })).toBe(true);
-    expect(await client.get(userId)).toBeUndefined();
+    expect(await client.getSession(userId)).toBeUndefined();
     expect(await client.delete(userId)).toBe(false);
   });
 
@@ -66,6 +66,36 @@ describe('SessionClient through the Lambda Invoke API', () => {
       code: 'VALIDATION_FAILED',
       details: [{ path: 'booking.partySize', message: 'must be from 1 to 50' }],
     });
+  });
+
+  it('lands ten concurrent mutate calls, each adding its own context key', async () => {
+    const userId = newUser();
+    await client.createOrGet(userId);
+    const keys = Array.from({ length: 10 }, (_, index) => `k${index}`);
+
+    const results = await Promise.all(
+      keys.map((key) => client.mutate(userId, (session) => ({ context: { [key]: session.version } }))),
+    );
+
+    const session = await client.getSession(userId);
+    expect(Object.keys(session?.context ?? {}).sort()).toEqual(keys);
+    expect(session?.version).toBe(11);
+    expect(results.map((result) => result.session.version).sort((a, b) => a - b)).toEqual(
+      keys.map((_, index) => index + 2),
+    );
+  });
+
+  it('refuses a patch that would redirect the call, and writes nothing', async () => {
+    const userId = newUser();
+    const { session } = await client.createOrGet(userId);
+    const victim = newUser();
+    await client.createOrGet(victim);
+
+    const patch = { step: 'hijacked', userId: victim } as Parameters<typeof client.update>[1];
+    await expect(client.update(session, patch)).rejects.toBeInstanceOf(ValidationError);
+
+    expect((await client.getSession(victim))?.step).toBeNull();
+    expect(await client.getSession(userId)).toEqual(session);
   });
 
   it('answers every failure as an envelope, never a FunctionError', async () => {
