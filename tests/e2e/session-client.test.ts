@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { NotFoundError, SessionClient, ValidationError, VersionConflictError } from '../../lib/client.ts';
+import {
+  NotFoundError,
+  type Session,
+  SessionClient,
+  ValidationError,
+  VersionConflictError,
+} from '../../lib/client.ts';
 
 const lambda = new LambdaClient({
   endpoint: inject('lambdaEndpoint'),
@@ -83,6 +89,34 @@ describe('SessionClient through the Lambda Invoke API', () => {
     expect(results.map((result) => result.session.version).sort((a, b) => a - b)).toEqual(
       keys.map((_, index) => index + 2),
     );
+  });
+
+  it('refuses a write on a session held after the session was replaced, even at the same version', async () => {
+    const userId = newUser();
+    const { session: earlier } = await client.createOrGet(userId);
+    await client.delete(userId);
+    const { session: later } = await client.createOrGet(userId);
+    expect(later.version).toBe(earlier.version);
+
+    await expect(client.update(earlier, { step: 'stale' })).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(client.clear(earlier)).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(client.delete(earlier)).rejects.toBeInstanceOf(VersionConflictError);
+
+    expect(await client.getSession(userId)).toEqual(later);
+  });
+
+  it('applies a redelivered message once when mutate is given its id as the idempotency key', async () => {
+    const userId = newUser();
+    await client.createOrGet(userId);
+    const countTurn = (session: Session) => ({ context: { turns: Number(session.context.turns ?? 0) + 1 } });
+
+    const first = await client.mutate(userId, countTurn, { idempotencyKey: 'wamid.first' });
+    const redelivered = await client.mutate(userId, countTurn, { idempotencyKey: 'wamid.first' });
+    const next = await client.mutate(userId, countTurn, { idempotencyKey: 'wamid.second' });
+
+    expect(first).toMatchObject({ replayed: false, session: { version: 2, context: { turns: 1 } } });
+    expect(redelivered).toMatchObject({ replayed: true, session: { version: 2, context: { turns: 1 } } });
+    expect(next).toMatchObject({ replayed: false, session: { version: 3, context: { turns: 2 } } });
   });
 
   it('refuses a patch that would redirect the call, and writes nothing', async () => {
