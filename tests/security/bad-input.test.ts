@@ -295,6 +295,20 @@ const ROWS: Row[] = [
   patch('context that is a string', { context: 'state' }),
   patch('context with an integer beyond 2^53', { context: { big: 2 ** 60 } }),
 
+  // Unpaired UTF-16 surrogates, written as JSON escapes: JSON.parse accepts them, UTF-8 cannot carry them
+  patchText('an unpaired surrogate in a context value', '{"context":{"a":"\\ud800"}}'),
+  patchText('a low surrogate alone in a context value', '{"context":{"a":"x\\udc00y"}}'),
+  patchText('an unpaired surrogate in a context key', '{"context":{"\\ud800":1}}'),
+  patchText('an unpaired surrogate in a nested context key', '{"context":{"a":{"b":{"k\\udbff":1}}}}'),
+  patchText('an unpaired surrogate in a context array', '{"context":{"list":[1,["\\ud800"]]}}'),
+  patchText('an unpaired surrogate in booking.name', '{"booking":{"name":"Ada\\ud800"}}'),
+  patchText('an unpaired surrogate in booking.service', '{"booking":{"service":"\\udfff"}}'),
+  patchText('an unpaired surrogate in booking.notes', '{"booking":{"notes":"a\\ud83d"}}'),
+  patchText('an unpaired surrogate in booking.email', '{"booking":{"email":"a\\ud800@example.com"}}'),
+  patchText('an unpaired surrogate in step', '{"step":"a\\ud800"}'),
+  putText('an unpaired surrogate in source', '{"source":"Website\\ud800"}'),
+  badUserId('a userId with a UTF-8-encoded surrogate %ED%A0%80', (users) => `${users.missing}%ED%A0%80`),
+
   // userId
   http('an empty {userId}', 'PUT', 'missing', { rawUserId: '', sub: 'someone' }, 403, 'FORBIDDEN'),
   http('no path parameters at all', 'GET', 'missing', { rawUserId: null, sub: 'someone' }, 403, 'FORBIDDEN'),
@@ -489,6 +503,26 @@ const ROWS: Row[] = [
     'VALIDATION_FAILED',
     (users) => [lookAlike(users, 'а')],
   ),
+  invoke('an unpaired surrogate in userId', 'create-or-get', (users) => ({
+    userId: `${users.missing}\ud800`,
+  })),
+  invoke('an unpaired surrogate in source', 'create-or-get', (users) => ({
+    userId: users.missing,
+    source: 'Chatbot\ud800',
+  })),
+  invoke('an unpaired surrogate in step', 'update', (users) => ({ userId: users.existing, step: '\ud800' })),
+  invoke('an unpaired surrogate in booking.name', 'update', (users) => ({
+    userId: users.existing,
+    booking: { name: 'Ada\udc00' },
+  })),
+  invoke('an unpaired surrogate in a context key', 'update', (users) => ({
+    userId: users.existing,
+    context: { '\ud800': 1 },
+  })),
+  invoke('an unpaired surrogate in a nested context value', 'update', (users) => ({
+    userId: users.existing,
+    context: { a: { b: ['ok', '\udbff'] } },
+  })),
   invoke('__proto__ in context', 'update', (users) =>
     JSON.parse(`{"userId":${JSON.stringify(users.existing)},"context":{"__proto__":{"polluted":true}}}`),
   ),
@@ -612,6 +646,56 @@ describe('security: bad input', () => {
     expectNoLeak(answer.text);
     if (answer.status >= 400) expect(await storedItem(doc, userId)).toEqual(before);
     else expect((await storedItem(doc, userId))?.context).toMatchObject(context);
+  });
+
+  describe('a whole field given as null', () => {
+    const EMPTY = { step: null, booking: {}, context: {} } as const;
+    const cases = (['step', 'booking', 'context'] as const).flatMap((field) =>
+      (['HTTP', 'invoke'] as const).map((via) => ({ field, via })),
+    );
+
+    it.each(cases)('empties $field over $via and keeps the other fields', async ({ field, via }) => {
+      // Prepare
+      const userId = uniqueUserId('wa');
+      await seedSession(userId);
+      const before = (await storedItem(doc, userId)) as Record<string, unknown>;
+
+      // Act
+      const response =
+        via === 'HTTP'
+          ? readHttp(
+              await update(
+                httpEvent('PATCH', userId, { body: JSON.stringify({ [field]: null }) }),
+                lambdaContext(),
+              ),
+            ).json
+          : await update({ userId, [field]: null }, lambdaContext());
+
+      // Assess
+      const after = (await storedItem(doc, userId)) as Record<string, unknown>;
+      expect(after[field]).toEqual(EMPTY[field]);
+      for (const other of Object.keys(EMPTY).filter((name) => name !== field)) {
+        expect(after[other]).toEqual(before[other]);
+      }
+      expect(after.version).toBe((before.version as number) + 1);
+      const session = via === 'HTTP' ? response : (response as { ok: boolean; session: unknown }).session;
+      expect(session).toMatchObject({ [field]: EMPTY[field], version: after.version });
+    });
+
+    it('empties all three at once, like clear', async () => {
+      const userId = uniqueUserId('wa');
+      await seedSession(userId);
+
+      const answer = readHttp(
+        await update(
+          httpEvent('PATCH', userId, { body: '{"step":null,"booking":null,"context":null}' }),
+          lambdaContext(),
+        ),
+      );
+
+      expect(answer.status).toBe(200);
+      expect(answer.json).toMatchObject(EMPTY);
+    });
   });
 
   it.each([
