@@ -115,11 +115,13 @@ export function parseHttpRequest(event: APIGatewayProxyEventV2, ownerClaim: stri
   };
 }
 
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
+/** Sessions hold names, phone numbers and emails: no browser or proxy may keep any answer. */
+const NO_STORE = { 'Cache-Control': 'no-store' };
+const JSON_HEADERS = { 'Content-Type': 'application/json', ...NO_STORE };
 
 export function httpResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
   if (result.session === undefined) {
-    return { statusCode: result.status, headers: { ...result.headers } };
+    return { statusCode: result.status, headers: { ...NO_STORE, ...result.headers } };
   }
   return {
     statusCode: result.status,
