@@ -25,6 +25,7 @@ import {
   type Method,
   readHttp,
 } from '../support/lambda-events.ts';
+import { assertMatchesOpenApi } from '../support/openapi.ts';
 
 const doc = testDocumentClient();
 
@@ -263,6 +264,17 @@ const ROWS: Row[] = [
   putText('version in the body', '{"version":7}'),
   putText('an unknown source', '{"source":"Email"}'),
   http('a field in the body', 'POST', 'existing', { body: '{"step":null}' }, 400, 'VALIDATION_FAILED'),
+  http('a body, even an empty object', 'GET', 'existing', { body: '{}' }, 400, 'VALIDATION_FAILED'),
+  // 413 and 415 are not documented for GET: a body is refused before its size or type is looked at.
+  http('a body over 16 KB', 'GET', 'existing', { body: overLimitBody }, 400, 'VALIDATION_FAILED'),
+  http(
+    'a text/plain body',
+    'GET',
+    'existing',
+    { body: 'hello', contentType: 'text/plain' },
+    400,
+    'VALIDATION_FAILED',
+  ),
   http('a field in the body', 'DELETE', 'existing', { body: '{"version":1}' }, 400, 'VALIDATION_FAILED'),
 
   // Prototype pollution
@@ -557,6 +569,14 @@ async function snapshot(keys: string[]): Promise<Record<string, unknown>> {
   return Object.fromEntries(items);
 }
 
+const ROUTE_OF: Record<Method, string> = {
+  PUT: '/sessions/{userId}',
+  GET: '/sessions/{userId}',
+  PATCH: '/sessions/{userId}',
+  DELETE: '/sessions/{userId}',
+  POST: '/sessions/{userId}/clear',
+};
+
 async function call(row: Row, users: Users): Promise<{ code: ErrorCode; text: string }> {
   if (row.kind === 'invoke') {
     const response = await HANDLERS[row.fn](row.payload(users), lambdaContext());
@@ -567,6 +587,8 @@ async function call(row: Row, users: Users): Promise<{ code: ErrorCode; text: st
   const event = httpEvent(row.method, users[row.target], request);
   const answer = readHttp(await HANDLERS[FUNCTION_OF[row.method]](event, lambdaContext()));
   expect(answer.status, answer.text).toBe(row.status);
+  assertMatchesOpenApi(ROUTE_OF[row.method], row.method, answer.status, answer.json, answer.headers);
+  expect(answer.headers['Cache-Control']).toBe('no-store');
   const error = httpError(answer);
   expect(HTTP_STATUS[error.code]).toBe(answer.status);
   return { code: error.code, text: answer.text };
@@ -694,6 +716,7 @@ describe('security: bad input', () => {
       );
 
       expect(answer.status).toBe(200);
+      assertMatchesOpenApi('/sessions/{userId}', 'PATCH', 200, answer.json, answer.headers);
       expect(answer.json).toMatchObject(EMPTY);
     });
   });
