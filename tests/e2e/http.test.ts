@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { localToken } from '../../lib/local/token.ts';
+import { assertMatchesOpenApi } from '../support/openapi.ts';
 import { api } from './http-client.ts';
 
 const newUser = () => `wa:+44${randomUUID().replaceAll('-', '').slice(0, 10)}`;
@@ -290,6 +291,7 @@ describe('HTTP API', () => {
       });
 
       expect(response.status).toBe(204);
+      assertMatchesOpenApi('/sessions/{userId}', 'OPTIONS', 204, await response.text(), response.headers);
       expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
       expect(response.headers.get('access-control-allow-methods')).toBe('GET,PUT,PATCH,POST,DELETE');
       expect(response.headers.get('access-control-allow-headers')).toBe(
