@@ -2,7 +2,9 @@
  * The contract checks themselves: real answers of every route match docs/openapi.yaml with their
  * required headers, and the checker refuses what it must (an ambiguous oneOf, a missing header).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { handler as clear } from '../../functions/clear.ts';
 import { handler as createOrGet } from '../../functions/create-or-get.ts';
 import { handler as remove } from '../../functions/delete.ts';
@@ -10,6 +12,7 @@ import { handler as get } from '../../functions/get.ts';
 import { handler as update } from '../../functions/update.ts';
 import { toErrorBody } from '../../lib/error-response.ts';
 import { UnauthorizedError } from '../../lib/errors.ts';
+import { LIMITS, userIdSchema } from '../../lib/schema.ts';
 import { uniqueUserId } from '../support/dynamo.ts';
 import {
   httpEvent,
@@ -76,6 +79,33 @@ describe('docs/openapi.yaml against the service', () => {
       /does not document status 415/,
     );
     expect(() => assertMatchesOpenApi(ROUTE, 'PATCH', 413, body, headers)).not.toThrow();
+  });
+});
+
+describe('docs/openapi.yaml against the schema', () => {
+  const document = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8'));
+
+  it.each([
+    'wa:+447700900123',
+    'web:ada@example.com',
+    'a.b',
+    '.a',
+    '.',
+    '..',
+    '...',
+    'a b',
+    '',
+    'x'.repeat(LIMITS.userIdLength),
+    'x'.repeat(LIMITS.userIdLength + 1),
+    'é',
+  ])('agrees with the service on the userId %j', (userId) => {
+    const pattern = new RegExp(document.components.parameters.UserId.schema.pattern);
+    const sessionPattern = new RegExp(document.components.schemas.Session.properties.userId.pattern);
+
+    const accepted = userIdSchema.safeParse(userId).success;
+
+    expect(pattern.test(userId)).toBe(accepted);
+    expect(sessionPattern.test(userId)).toBe(accepted);
   });
 });
 
