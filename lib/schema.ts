@@ -202,7 +202,7 @@ function contextSchema() {
 /** A patch for `context`: each top-level key is set, or removed when null. */
 export const contextPatchSchema = contextSchema().check(
   z.refine(
-    // Runs even when the value is not an object (that issue is already reported): guard it.
+    // Runs even when the value is not an object (already reported above): guard it.
     (context: Context) =>
       !isPlainObject(context) || Object.keys(context).length <= LIMITS.contextKeysPerWrite,
     { error: `must set or remove at most ${LIMITS.contextKeysPerWrite} top-level keys at once` },
