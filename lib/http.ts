@@ -50,6 +50,12 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 function parseBody(event: APIGatewayProxyEventV2): unknown {
   if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  // A GET never takes a body: refuse it before its size or type could matter.
+  if (event.requestContext.http.method === 'GET') {
+    throw new ValidationError('a GET request takes no body', {
+      details: [{ path: '', message: 'a GET request takes no body' }],
+    });
+  }
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (raw.byteLength > LIMITS.bodyBytes) {
     throw new PayloadTooLargeError(`the body must be at most ${LIMITS.bodyBytes} bytes`);
@@ -115,11 +121,13 @@ export function parseHttpRequest(event: APIGatewayProxyEventV2, ownerClaim: stri
   };
 }
 
-const JSON_HEADERS = { 'Content-Type': 'application/json' };
+/** Sessions hold names, phone numbers and emails: no browser or proxy may keep any answer. */
+const NO_STORE = { 'Cache-Control': 'no-store' };
+const JSON_HEADERS = { 'Content-Type': 'application/json', ...NO_STORE };
 
 export function httpResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
   if (result.session === undefined) {
-    return { statusCode: result.status, headers: { ...result.headers } };
+    return { statusCode: result.status, headers: { ...NO_STORE, ...result.headers } };
   }
   return {
     statusCode: result.status,

@@ -61,10 +61,17 @@ function isRealDate(value: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/**
+ * An unpaired UTF-16 surrogate ("\ud800") is not a Unicode character: JSON.parse accepts the escape,
+ * but it has no UTF-8 encoding, so DynamoDB may refuse or alter it. Refused wherever a string is taken.
+ */
+const UNPAIRED_SURROGATE = 'must not contain unpaired UTF-16 surrogates';
+const wellFormed = z.refine<string>((value) => value.isWellFormed(), { error: UNPAIRED_SURROGATE });
+
 const text = (max: number) =>
   z
     .string({ error: 'must be a string' })
-    .check(z.maxLength(max, { error: `must be at most ${max} characters` }));
+    .check(z.maxLength(max, { error: `must be at most ${max} characters` }), wellFormed);
 
 /** A whole number from `min` to `max`, telling "not a number" from "not whole" from "out of range". */
 const wholeNumber = (min: number, max: number, range: string) =>
@@ -94,7 +101,7 @@ const bookingFields = {
     .check(z.regex(/^\+[1-9]\d{1,14}$/, { error: 'must be an E.164 phone number, such as +447700900123' })),
   email: z
     .email({ error: 'must be a valid email address' })
-    .check(z.maxLength(LIMITS.email, { error: `must be at most ${LIMITS.email} characters` })),
+    .check(z.maxLength(LIMITS.email, { error: `must be at most ${LIMITS.email} characters` }), wellFormed),
   notes: text(LIMITS.notes),
 };
 
@@ -134,7 +141,10 @@ function isStorableNumber(value: number): boolean {
 
 /** Checks JSON types, forbidden and empty keys, and nesting; returns the first problem found. */
 function findContextProblem(value: unknown, path: string, depth: number): ErrorDetail | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'string') {
+    return value.isWellFormed() ? undefined : { path, message: UNPAIRED_SURROGATE };
+  }
+  if (value === null || typeof value === 'boolean') return undefined;
   if (typeof value === 'number') {
     return isStorableNumber(value) ? undefined : { path, message: UNSTORABLE_NUMBER };
   }
@@ -162,6 +172,7 @@ function findContextProblem(value: unknown, path: string, depth: number): ErrorD
     const keyPath = path === '' ? key : `${path}.${key}`;
     if (FORBIDDEN_KEYS.has(key)) return { path: keyPath, message: `"${key}" is not allowed as a key` };
     if (key === '') return { path: keyPath, message: 'keys must not be empty' };
+    if (!key.isWellFormed()) return { path: keyPath, message: `keys ${UNPAIRED_SURROGATE}` };
     const problem = findContextProblem(value[key], keyPath, depth + 1);
     if (problem) return problem;
   }
@@ -190,19 +201,23 @@ function contextSchema() {
 
 /** A patch for `context`: each top-level key is set, or removed when null. */
 export const contextPatchSchema = contextSchema().check(
-  z.refine((context: Context) => Object.keys(context).length <= LIMITS.contextKeysPerWrite, {
-    error: `must set or remove at most ${LIMITS.contextKeysPerWrite} top-level keys at once`,
-  }),
+  z.refine(
+    // Runs even when the value is not an object (already reported above): guard it.
+    (context: Context) =>
+      !isPlainObject(context) || Object.keys(context).length <= LIMITS.contextKeysPerWrite,
+    { error: `must set or remove at most ${LIMITS.contextKeysPerWrite} top-level keys at once` },
+  ),
 );
 
 const NOT_OBJECT = { error: 'must be a JSON object' };
 
 const expectedVersionSchema = wholeNumber(1, Number.MAX_SAFE_INTEGER, 'must be at least 1');
 
+/** `null` on a whole field empties it: step becomes null, booking and context become {}. */
 const patchFields = {
   step: stepSchema,
-  booking: bookingPatchSchema,
-  context: contextPatchSchema,
+  booking: z.nullable(bookingPatchSchema),
+  context: z.nullable(contextPatchSchema),
 };
 
 const nonEmptyPatch = (patch: { step?: unknown; booking?: unknown; context?: unknown }) =>

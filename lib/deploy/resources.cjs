@@ -40,12 +40,21 @@ function role(functionName, fullName, access) {
       Resource: { 'Fn::Sub': '${SessionsTable.Arn}/index/byUpdatedAt' },
     });
   }
-  return serviceRole('lambda.amazonaws.com', `${functionName}-access`, statements);
+  return serviceRole('lambda.amazonaws.com', `${functionName}-access`, undefined, statements);
 }
+
+/**
+ * The schedule group of the sweep's schedules. Scheduler presents the group's ARN as `aws:SourceArn`
+ * when it assumes the execution role ("Confused deputy prevention", EventBridge Scheduler User Guide:
+ * scope the condition to a schedule group, never to a schedule or a name prefix).
+ */
+const SCHEDULE_GROUP_ARN =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders
+  'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/default';
 
 /** The role EventBridge Scheduler assumes: invoke the sweep, and dead-letter what it cannot deliver. */
 function schedulerRole() {
-  return serviceRole('scheduler.amazonaws.com', 'sweep-schedule', [
+  return serviceRole('scheduler.amazonaws.com', 'sweep-schedule', { 'Fn::Sub': SCHEDULE_GROUP_ARN }, [
     {
       Effect: 'Allow',
       Action: ['lambda:InvokeFunction'],
@@ -59,14 +68,26 @@ function schedulerRole() {
   ]);
 }
 
-/** An IAM role that only `service` can assume, with one inline policy. */
-function serviceRole(service, policyName, statements) {
+/**
+ * An IAM role that only `service` can assume, with one inline policy. A service other than Lambda
+ * assumes it only on behalf of this account (`aws:SourceAccount`) and, given `sourceArn`, of that
+ * resource: without them, the service could be made to assume it for another account's resources
+ * (the confused deputy). Lambda execution roles are assumed by Lambda itself, for this account's functions.
+ */
+function serviceRole(service, policyName, sourceArn, statements) {
+  const trust = { Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' };
+  if (service !== 'lambda.amazonaws.com') {
+    trust.Condition = {
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ...(sourceArn ? { ArnEquals: { 'aws:SourceArn': sourceArn } } : {}),
+    };
+  }
   return {
     Type: 'AWS::IAM::Role',
     Properties: {
       AssumeRolePolicyDocument: {
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { Service: service }, Action: 'sts:AssumeRole' }],
+        Statement: [trust],
       },
       Policies: [
         { PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } },

@@ -1,6 +1,7 @@
 /**
  * Tokens for the local stack. serverless-offline runs with `ignoreJWTSignature`, so it checks the
- * issuer, audience and expiry but not the signature: these tokens are worthless anywhere else.
+ * issuer, audience, `exp`, `nbf` and `iat` but not the signature: these tokens are worthless anywhere
+ * else. A claim given as undefined in `claims` is left out of the token.
  */
 export const LOCAL_JWT = { issuer: 'https://issuer.local/', audience: 'session-service' } as const;
 

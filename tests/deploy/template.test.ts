@@ -13,6 +13,9 @@ const CONFIGURED_AUDIENCE = 'session-service-web';
 // CloudFormation's own ${...} syntax, not a JavaScript template.
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholder
 const INDEX_ARN_SUB = '${SessionsTable.Arn}/index/byUpdatedAt';
+const SCHEDULE_GROUP_ARN_SUB =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders
+  'arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule-group/default';
 
 /** Each function, its logical id prefix, and the only DynamoDB grants it may hold. */
 const FUNCTIONS = {
@@ -37,6 +40,7 @@ interface Statement {
   Resource?: unknown;
   NotResource?: unknown;
   Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 interface PolicyDocument {
   Statement: Statement[];
@@ -400,15 +404,20 @@ describe('CloudFormation template from serverless package', () => {
       expect(cors.AllowOrigins.length).toBeGreaterThan(0);
       for (const origin of cors.AllowOrigins) expect(origin).toMatch(/^https:\/\/[^*]+$/);
       expect([...cors.AllowMethods].sort()).toEqual(['DELETE', 'GET', 'PATCH', 'POST', 'PUT']);
-      expect([...cors.AllowHeaders].sort()).toEqual(['Authorization', 'Content-Type', 'If-Match']);
-      expect(cors.ExposeHeaders).toEqual(['ETag']);
+      expect([...cors.AllowHeaders].sort()).toEqual([
+        'Authorization',
+        'Content-Type',
+        'Idempotency-Key',
+        'If-Match',
+      ]);
+      expect([...cors.ExposeHeaders].sort()).toEqual(['ETag', 'Idempotent-Replayed', 'Location']);
     });
 
     it('allows any origin in dev', () => {
       const cors = properties<{ CorsConfiguration: CorsConfiguration }>(dev, 'HttpApi').CorsConfiguration;
 
       expect(cors.AllowOrigins).toEqual(['*']);
-      expect(cors.ExposeHeaders).toEqual(['ETag']);
+      expect([...cors.ExposeHeaders].sort()).toEqual(['ETag', 'Idempotent-Replayed', 'Location']);
     });
   });
 
@@ -444,12 +453,53 @@ describe('CloudFormation template from serverless package', () => {
         .sort();
 
       expect(role.AssumeRolePolicyDocument.Statement).toEqual([
-        { Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: 'sts:AssumeRole' },
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnEquals: { 'aws:SourceArn': { 'Fn::Sub': SCHEDULE_GROUP_ARN_SUB } },
+          },
+        },
       ]);
       expect(grants).toEqual([
         'Allow lambda:InvokeFunction on SweepLambdaFunction',
         `Allow sqs:SendMessage on ${queue}`,
       ]);
+    });
+
+    it('binds every role a service other than Lambda assumes to this account and its source', () => {
+      // The confused deputy: without aws:SourceAccount, the service could assume the role on behalf of
+      // a resource in any account. Each schedule lives in the group its role's aws:SourceArn names.
+      const serviceTrusts = resourcesOfType(prod, 'AWS::IAM::Role').flatMap(([logicalId, role]) =>
+        (role.Properties as unknown as RoleProperties).AssumeRolePolicyDocument.Statement.map(
+          (statement) => [logicalId, statement] as const,
+        ),
+      );
+      const nonLambda = serviceTrusts.filter(
+        ([, statement]) =>
+          JSON.stringify(statement.Principal) !== JSON.stringify({ Service: 'lambda.amazonaws.com' }),
+      );
+
+      expect(nonLambda.map(([logicalId]) => logicalId)).toContain('SweepSchedulerRole');
+      for (const [logicalId, statement] of nonLambda) {
+        expect(statement.Effect, logicalId).toBe('Allow');
+        expect(Object.keys(statement.Principal as object), logicalId).toEqual(['Service']);
+        expect(statement.Condition?.StringEquals?.['aws:SourceAccount'], logicalId).toEqual({
+          Ref: 'AWS::AccountId',
+        });
+        expect(statement.Condition?.ArnEquals?.['aws:SourceArn'], logicalId).toBeDefined();
+      }
+      for (const [, schedule] of resourcesOfType(prod, 'AWS::Scheduler::Schedule')) {
+        const target = (schedule.Properties as { Target: ScheduleTarget; GroupName?: string }).Target;
+        const roleId = referencedId(target.RoleArn) as string;
+        const trust = properties<RoleProperties>(prod, roleId).AssumeRolePolicyDocument.Statement;
+        const group = (schedule.Properties as { GroupName?: string }).GroupName ?? 'default';
+        expect(trust.map((statement) => statement.Condition?.ArnEquals?.['aws:SourceArn'])).toEqual([
+          { 'Fn::Sub': SCHEDULE_GROUP_ARN_SUB.replace(/default$/, group) },
+        ]);
+      }
     });
 
     it('runs one sweep at a time, with time for a long sweep', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { localToken } from '../../lib/local/token.ts';
+import { assertMatchesOpenApi } from '../support/openapi.ts';
 import { api } from './http-client.ts';
 
 const newUser = () => `wa:+44${randomUUID().replaceAll('-', '').slice(0, 10)}`;
@@ -208,8 +209,24 @@ describe('HTTP API', () => {
       expect(response.status).toBe(401);
     });
 
+    const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
+
     it.each([
       ['an expired token', (userId: string) => localToken(userId, { ttlSeconds: -60 })],
+      // JSON drops an undefined claim: a token with no `exp` at all, which API Gateway refuses.
+      ['a token without exp', (userId: string) => localToken(userId, { claims: { exp: undefined } })],
+      [
+        'a token with a non-numeric exp',
+        (userId: string) => localToken(userId, { claims: { exp: 'never' } }),
+      ],
+      [
+        'a token not valid before an hour from now (nbf)',
+        (userId: string) => localToken(userId, { claims: { nbf: inAnHour() } }),
+      ],
+      [
+        'a token issued an hour from now (iat)',
+        (userId: string) => localToken(userId, { claims: { iat: inAnHour() } }),
+      ],
       ['another audience', (userId: string) => localToken(userId, { claims: { aud: 'someone-else' } })],
       [
         'another issuer',
@@ -218,6 +235,14 @@ describe('HTTP API', () => {
     ])('rejects %s with 401', async (_name, token) => {
       const userId = newUser();
       expect((await api('PUT', userId, { token: token(userId) })).status).toBe(401);
+    });
+
+    it('accepts a token whose nbf and iat have passed, as API Gateway does', async () => {
+      const userId = newUser();
+      const past = Math.floor(Date.now() / 1000) - 60;
+      const token = localToken(userId, { claims: { nbf: past, iat: past } });
+
+      expect((await api('PUT', userId, { token })).status).toBe(201);
     });
 
     it.each(['PUT', 'GET', 'PATCH', 'POST', 'DELETE'])(
@@ -255,7 +280,7 @@ describe('HTTP API', () => {
   });
 
   describe('CORS', () => {
-    it('answers a preflight with the allowed methods and headers, and exposes ETag', async () => {
+    it('answers a preflight with the allowed methods and headers, and exposes ETag and Location', async () => {
       const response = await fetch(`${(await import('vitest')).inject('httpUrl')}/sessions/u1`, {
         method: 'OPTIONS',
         headers: {
@@ -266,12 +291,13 @@ describe('HTTP API', () => {
       });
 
       expect(response.status).toBe(204);
+      assertMatchesOpenApi('/sessions/{userId}', 'OPTIONS', 204, await response.text(), response.headers);
       expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
       expect(response.headers.get('access-control-allow-methods')).toBe('GET,PUT,PATCH,POST,DELETE');
       expect(response.headers.get('access-control-allow-headers')).toBe(
-        'Authorization,Content-Type,If-Match',
+        'Authorization,Content-Type,If-Match,Idempotency-Key',
       );
-      expect(response.headers.get('access-control-expose-headers')).toBe('ETag');
+      expect(response.headers.get('access-control-expose-headers')).toBe('ETag,Location,Idempotent-Replayed');
     });
   });
 

@@ -25,6 +25,7 @@ import {
   type Method,
   readHttp,
 } from '../support/lambda-events.ts';
+import { assertMatchesOpenApi } from '../support/openapi.ts';
 
 const doc = testDocumentClient();
 
@@ -263,6 +264,17 @@ const ROWS: Row[] = [
   putText('version in the body', '{"version":7}'),
   putText('an unknown source', '{"source":"Email"}'),
   http('a field in the body', 'POST', 'existing', { body: '{"step":null}' }, 400, 'VALIDATION_FAILED'),
+  http('a body, even an empty object', 'GET', 'existing', { body: '{}' }, 400, 'VALIDATION_FAILED'),
+  // 413 and 415 are not documented for GET: a body is refused before its size or type is looked at.
+  http('a body over 16 KB', 'GET', 'existing', { body: overLimitBody }, 400, 'VALIDATION_FAILED'),
+  http(
+    'a text/plain body',
+    'GET',
+    'existing',
+    { body: 'hello', contentType: 'text/plain' },
+    400,
+    'VALIDATION_FAILED',
+  ),
   http('a field in the body', 'DELETE', 'existing', { body: '{"version":1}' }, 400, 'VALIDATION_FAILED'),
 
   // Prototype pollution
@@ -294,6 +306,20 @@ const ROWS: Row[] = [
   patch('context that is an array', { context: ['a'] }),
   patch('context that is a string', { context: 'state' }),
   patch('context with an integer beyond 2^53', { context: { big: 2 ** 60 } }),
+
+  // Unpaired UTF-16 surrogates, written as JSON escapes: JSON.parse accepts them, UTF-8 cannot carry them
+  patchText('an unpaired surrogate in a context value', '{"context":{"a":"\\ud800"}}'),
+  patchText('a low surrogate alone in a context value', '{"context":{"a":"x\\udc00y"}}'),
+  patchText('an unpaired surrogate in a context key', '{"context":{"\\ud800":1}}'),
+  patchText('an unpaired surrogate in a nested context key', '{"context":{"a":{"b":{"k\\udbff":1}}}}'),
+  patchText('an unpaired surrogate in a context array', '{"context":{"list":[1,["\\ud800"]]}}'),
+  patchText('an unpaired surrogate in booking.name', '{"booking":{"name":"Ada\\ud800"}}'),
+  patchText('an unpaired surrogate in booking.service', '{"booking":{"service":"\\udfff"}}'),
+  patchText('an unpaired surrogate in booking.notes', '{"booking":{"notes":"a\\ud83d"}}'),
+  patchText('an unpaired surrogate in booking.email', '{"booking":{"email":"a\\ud800@example.com"}}'),
+  patchText('an unpaired surrogate in step', '{"step":"a\\ud800"}'),
+  putText('an unpaired surrogate in source', '{"source":"Website\\ud800"}'),
+  badUserId('a userId with a UTF-8-encoded surrogate %ED%A0%80', (users) => `${users.missing}%ED%A0%80`),
 
   // userId
   http('an empty {userId}', 'PUT', 'missing', { rawUserId: '', sub: 'someone' }, 403, 'FORBIDDEN'),
@@ -489,6 +515,26 @@ const ROWS: Row[] = [
     'VALIDATION_FAILED',
     (users) => [lookAlike(users, 'а')],
   ),
+  invoke('an unpaired surrogate in userId', 'create-or-get', (users) => ({
+    userId: `${users.missing}\ud800`,
+  })),
+  invoke('an unpaired surrogate in source', 'create-or-get', (users) => ({
+    userId: users.missing,
+    source: 'Chatbot\ud800',
+  })),
+  invoke('an unpaired surrogate in step', 'update', (users) => ({ userId: users.existing, step: '\ud800' })),
+  invoke('an unpaired surrogate in booking.name', 'update', (users) => ({
+    userId: users.existing,
+    booking: { name: 'Ada\udc00' },
+  })),
+  invoke('an unpaired surrogate in a context key', 'update', (users) => ({
+    userId: users.existing,
+    context: { '\ud800': 1 },
+  })),
+  invoke('an unpaired surrogate in a nested context value', 'update', (users) => ({
+    userId: users.existing,
+    context: { a: { b: ['ok', '\udbff'] } },
+  })),
   invoke('__proto__ in context', 'update', (users) =>
     JSON.parse(`{"userId":${JSON.stringify(users.existing)},"context":{"__proto__":{"polluted":true}}}`),
   ),
@@ -523,6 +569,14 @@ async function snapshot(keys: string[]): Promise<Record<string, unknown>> {
   return Object.fromEntries(items);
 }
 
+const ROUTE_OF: Record<Method, string> = {
+  PUT: '/sessions/{userId}',
+  GET: '/sessions/{userId}',
+  PATCH: '/sessions/{userId}',
+  DELETE: '/sessions/{userId}',
+  POST: '/sessions/{userId}/clear',
+};
+
 async function call(row: Row, users: Users): Promise<{ code: ErrorCode; text: string }> {
   if (row.kind === 'invoke') {
     const response = await HANDLERS[row.fn](row.payload(users), lambdaContext());
@@ -533,6 +587,8 @@ async function call(row: Row, users: Users): Promise<{ code: ErrorCode; text: st
   const event = httpEvent(row.method, users[row.target], request);
   const answer = readHttp(await HANDLERS[FUNCTION_OF[row.method]](event, lambdaContext()));
   expect(answer.status, answer.text).toBe(row.status);
+  assertMatchesOpenApi(ROUTE_OF[row.method], row.method, answer.status, answer.json, answer.headers);
+  expect(answer.headers['Cache-Control']).toBe('no-store');
   const error = httpError(answer);
   expect(HTTP_STATUS[error.code]).toBe(answer.status);
   return { code: error.code, text: answer.text };
@@ -612,6 +668,57 @@ describe('security: bad input', () => {
     expectNoLeak(answer.text);
     if (answer.status >= 400) expect(await storedItem(doc, userId)).toEqual(before);
     else expect((await storedItem(doc, userId))?.context).toMatchObject(context);
+  });
+
+  describe('a whole field given as null', () => {
+    const EMPTY = { step: null, booking: {}, context: {} } as const;
+    const cases = (['step', 'booking', 'context'] as const).flatMap((field) =>
+      (['HTTP', 'invoke'] as const).map((via) => ({ field, via })),
+    );
+
+    it.each(cases)('empties $field over $via and keeps the other fields', async ({ field, via }) => {
+      // Prepare
+      const userId = uniqueUserId('wa');
+      await seedSession(userId);
+      const before = (await storedItem(doc, userId)) as Record<string, unknown>;
+
+      // Act
+      const response =
+        via === 'HTTP'
+          ? readHttp(
+              await update(
+                httpEvent('PATCH', userId, { body: JSON.stringify({ [field]: null }) }),
+                lambdaContext(),
+              ),
+            ).json
+          : await update({ userId, [field]: null }, lambdaContext());
+
+      // Assess
+      const after = (await storedItem(doc, userId)) as Record<string, unknown>;
+      expect(after[field]).toEqual(EMPTY[field]);
+      for (const other of Object.keys(EMPTY).filter((name) => name !== field)) {
+        expect(after[other]).toEqual(before[other]);
+      }
+      expect(after.version).toBe((before.version as number) + 1);
+      const session = via === 'HTTP' ? response : (response as { ok: boolean; session: unknown }).session;
+      expect(session).toMatchObject({ [field]: EMPTY[field], version: after.version });
+    });
+
+    it('empties all three at once, like clear', async () => {
+      const userId = uniqueUserId('wa');
+      await seedSession(userId);
+
+      const answer = readHttp(
+        await update(
+          httpEvent('PATCH', userId, { body: '{"step":null,"booking":null,"context":null}' }),
+          lambdaContext(),
+        ),
+      );
+
+      expect(answer.status).toBe(200);
+      assertMatchesOpenApi('/sessions/{userId}', 'PATCH', 200, answer.json, answer.headers);
+      expect(answer.json).toMatchObject(EMPTY);
+    });
   });
 
   it.each([
