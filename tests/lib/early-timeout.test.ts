@@ -36,7 +36,7 @@ describe('sessionHandler', () => {
         toHttp: () => ({ status: 200 }),
         toInvoke: () => ({ ok: true }),
       },
-      sessions,
+      { repository: sessions },
     );
 
   it('answers 503 UNAVAILABLE just before the Lambda deadline instead of timing out', async () => {
