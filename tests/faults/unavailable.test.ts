@@ -22,9 +22,11 @@ import {
 } from '../../lib/local/embedded-dynamodb.ts';
 import { TIMEOUT_EARLY_MS } from '../../lib/session-handler.ts';
 import { SessionRepository } from '../../lib/session-repository.ts';
+import { startBlackHole } from '../support/black-hole.ts';
 import { storedItem, uniqueUserId } from '../support/dynamo.ts';
 import { expectNoLeak, httpError, invokeError } from '../support/error-envelope.ts';
 import { freePort } from '../support/free-port.ts';
+import { loadFunctions } from '../support/functions.ts';
 import {
   FUNCTION_OF,
   FUNCTION_TIMEOUT_MS,
@@ -36,15 +38,7 @@ import {
   type Method,
   readHttp,
 } from '../support/lambda-events.ts';
-import {
-  type Attempt,
-  connectionReset,
-  dynamoError,
-  interceptWire,
-  startBlackHole,
-  THROTTLED,
-  type Wire,
-} from './wire.ts';
+import { type Attempt, connectionReset, dynamoError, interceptWire, THROTTLED, type Wire } from './wire.ts';
 
 /** The answer must come before the early-timeout margin, i.e. well before Lambda kills the function. */
 const BUDGET_MS = FUNCTION_TIMEOUT_MS - TIMEOUT_EARLY_MS;
@@ -96,13 +90,7 @@ async function coldStart(): Promise<Container> {
   const { documentClient } = await import('../../lib/runtime.ts');
   return {
     documentClient,
-    fns: {
-      'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
-      get: (await import('../../functions/get.ts')).handler,
-      update: (await import('../../functions/update.ts')).handler,
-      clear: (await import('../../functions/clear.ts')).handler,
-      delete: (await import('../../functions/delete.ts')).handler,
-    },
+    fns: await loadFunctions(),
   };
 }
 
