@@ -13,12 +13,15 @@ describe('activityTimes', () => {
     });
   });
 
-  it.each([1, 7, 30, 3650])('keeps expiry and cutoff one window of %d days either side of the activity', (days) => {
-    const times = activityTimes(NOW, days);
-    expect(Date.parse(times.expiresAt) - NOW.getTime()).toBe(days * DAY_MS);
-    expect(NOW.getTime() - Date.parse(times.cutoff)).toBe(days * DAY_MS);
-    expect(times.purgeAt * 1000 - Date.parse(times.expiresAt)).toBe(DAY_MS);
-  });
+  it.each([1, 7, 30, 3650])(
+    'keeps expiry and cutoff one window of %d days either side of the activity',
+    (days) => {
+      const times = activityTimes(NOW, days);
+      expect(Date.parse(times.expiresAt) - NOW.getTime()).toBe(days * DAY_MS);
+      expect(NOW.getTime() - Date.parse(times.cutoff)).toBe(days * DAY_MS);
+      expect(times.purgeAt * 1000 - Date.parse(times.expiresAt)).toBe(DAY_MS);
+    },
+  );
 
   it('rounds the TTL down to whole seconds', () => {
     expect(Number.isInteger(activityTimes(new Date('2026-11-26T10:00:00.999Z'), 30).purgeAt)).toBe(true);

@@ -22,12 +22,20 @@ describe('translateDynamoError', () => {
     expect((translated as UnavailableError).cause).toBe(error);
   });
 
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])(
-    'makes the network error %s UNAVAILABLE',
-    (code) => {
-      expect(translateDynamoError(Object.assign(new Error('socket'), { code }))).toBeInstanceOf(UnavailableError);
-    },
-  );
+  it.each([
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EPIPE',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'EHOSTUNREACH',
+    'ENETUNREACH',
+  ])('makes the network error %s UNAVAILABLE', (code) => {
+    expect(translateDynamoError(Object.assign(new Error('socket'), { code }))).toBeInstanceOf(
+      UnavailableError,
+    );
+  });
 
   it.each([500, 502, 503, 504])('makes any HTTP %d UNAVAILABLE', (httpStatusCode) => {
     expect(translateDynamoError(sdkError('UnknownError', { $metadata: { httpStatusCode } }))).toBeInstanceOf(
@@ -38,26 +46,35 @@ describe('translateDynamoError', () => {
   it.each([
     ['Item size has exceeded the maximum allowed size'],
     ['Item size to update has exceeded the maximum allowed size'],
-    ['Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; expression size: 4097'],
+    [
+      'Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; expression size: 4097',
+    ],
   ])('makes a ValidationException "%s" VALIDATION_FAILED', (message) => {
-    expect(translateDynamoError(sdkError('ValidationException', { message }))).toBeInstanceOf(ValidationError);
+    expect(translateDynamoError(sdkError('ValidationException', { message }))).toBeInstanceOf(
+      ValidationError,
+    );
   });
 
   it.each([
     ['a failed condition', sdkError('ConditionalCheckFailedException')],
-    ['another ValidationException', sdkError('ValidationException', { message: 'One or more parameter values were invalid' })],
+    [
+      'another ValidationException',
+      sdkError('ValidationException', { message: 'One or more parameter values were invalid' }),
+    ],
     ['a missing table', sdkError('ResourceNotFoundException', { $metadata: { httpStatusCode: 400 } })],
     ['a programming error', new TypeError('x is undefined')],
   ])('returns %s untouched', (_name, error) => {
     expect(translateDynamoError(error)).toBe(error);
   });
 
-  it.each([['a service error', new NotFoundError('gone')], ['a string', 'boom'], ['null', null], ['undefined', undefined]])(
-    'returns %s untouched',
-    (_name, value) => {
-      expect(translateDynamoError(value)).toBe(value);
-    },
-  );
+  it.each([
+    ['a service error', new NotFoundError('gone')],
+    ['a string', 'boom'],
+    ['null', null],
+    ['undefined', undefined],
+  ])('returns %s untouched', (_name, value) => {
+    expect(translateDynamoError(value)).toBe(value);
+  });
 });
 
 describe('isConditionFailed', () => {

@@ -37,14 +37,18 @@ describe('mergeAsync', () => {
   });
 
   it('does not let a slow source hold back a fast one', async () => {
-    const merged = await collect(mergeAsync([source(['slow'], 50).iterator, source(['fast1', 'fast2'], 1).iterator]));
+    const merged = await collect(
+      mergeAsync([source(['slow'], 50).iterator, source(['fast1', 'fast2'], 1).iterator]),
+    );
     expect(merged).toEqual(['fast1', 'fast2', 'slow']);
   });
 
   it('ends the whole merge on the first error and closes the other sources', async () => {
     const healthy = source([1, 2, 3, 4, 5], 5);
     const failing = source([1, 2], 1, 1);
-    await expect(collect(mergeAsync([healthy.iterator, failing.iterator]))).rejects.toThrow('source failed at 1');
+    await expect(collect(mergeAsync([healthy.iterator, failing.iterator]))).rejects.toThrow(
+      'source failed at 1',
+    );
     expect(healthy.state.closed).toBe(true);
   });
 

@@ -11,7 +11,11 @@ import {
 } from '../../lib/schema.ts';
 
 /** The ValidationError that parsing `input` throws; fails the test if it parses. */
-function rejection(schema: Parameters<typeof parseInput>[0], input: unknown, prefix?: string): ValidationError {
+function rejection(
+  schema: Parameters<typeof parseInput>[0],
+  input: unknown,
+  prefix?: string,
+): ValidationError {
   try {
     parseInput(schema, input, prefix);
   } catch (error) {
@@ -101,14 +105,20 @@ describe('the update patch', () => {
     ['context', { context: { big: 'x'.repeat(LIMITS.contextBytes) } }],
     [
       'context',
-      { context: Object.fromEntries(Array.from({ length: LIMITS.contextKeysPerWrite + 1 }, (_, i) => [`k${i}`, i])) },
+      {
+        context: Object.fromEntries(
+          Array.from({ length: LIMITS.contextKeysPerWrite + 1 }, (_, i) => [`k${i}`, i]),
+        ),
+      },
     ],
   ])('refuses a bad %s', (path, patch) => {
     expect(pathsOf(patch)).toContain(path);
   });
 
   it('accepts exactly the context limits', () => {
-    const keys = Object.fromEntries(Array.from({ length: LIMITS.contextKeysPerWrite }, (_, i) => [`k${i}`, i]));
+    const keys = Object.fromEntries(
+      Array.from({ length: LIMITS.contextKeysPerWrite }, (_, i) => [`k${i}`, i]),
+    );
     expect(parseInput(httpBodies.update, { context: keys })).toEqual({ context: keys });
     const deep = { a: { b: { c: { d: { e: 1 } } } } };
     expect(parseInput(httpBodies.update, { context: deep })).toEqual({ context: deep });
@@ -135,7 +145,11 @@ describe('the update patch', () => {
   it('names the first problem in the message and lists them all in the details', () => {
     const error = rejection(httpBodies.update, { step: 'A', booking: { date: '2026-02-30', time: '25:00' } });
     expect(error.message).toMatch(/^step /);
-    expect(error.details.map((detail) => detail.path).sort()).toEqual(['booking.date', 'booking.time', 'step']);
+    expect(error.details.map((detail) => detail.path).sort()).toEqual([
+      'booking.date',
+      'booking.time',
+      'step',
+    ]);
   });
 });
 
@@ -148,7 +162,7 @@ describe('direct-invocation payloads', () => {
     ['clear', { userId: 'u1' }],
     ['delete', { userId: 'u1', expectedVersion: Number.MAX_SAFE_INTEGER }],
   ] as [keyof typeof invokePayloads, unknown][])('%s accepts %j', (name, payload) => {
-    expect(parseInput(invokePayloads[name], payload)).toEqual(payload);
+    expect(parseInput<unknown>(invokePayloads[name], payload)).toEqual(payload);
   });
 
   it.each([
@@ -163,7 +177,9 @@ describe('direct-invocation payloads', () => {
   ] as [keyof typeof invokePayloads, unknown, string, string | undefined][])(
     '%s refuses %j at %j',
     (name, payload, path, message) => {
-      const detail = rejection(invokePayloads[name], payload).details.find((candidate) => candidate.path === path);
+      const detail = rejection(invokePayloads[name], payload).details.find(
+        (candidate) => candidate.path === path,
+      );
       expect(detail).toBeDefined();
       if (message) expect(detail?.message).toBe(message);
     },
@@ -181,7 +197,7 @@ describe('httpBodies', () => {
     ['createOrGet', { source: 'Chatbot' }],
     ['empty', {}],
   ] as [keyof typeof httpBodies, unknown][])('%s accepts %j', (name, body) => {
-    expect(parseInput(httpBodies[name], body)).toEqual(body);
+    expect(parseInput<unknown>(httpBodies[name], body)).toEqual(body);
   });
 
   it.each([
@@ -205,12 +221,14 @@ describe('parseOptionalBody', () => {
 });
 
 describe('sweepInputSchema', () => {
-  it.each([[{}], [{ inactiveDays: 45 }], [{ dryRun: true }], [{ inactiveDays: LIMITS.inactiveDaysMax, dryRun: false }]])(
-    'accepts %j',
-    (input) => {
-      expect(parseInput(sweepInputSchema, input)).toEqual(input);
-    },
-  );
+  it.each([
+    [{}],
+    [{ inactiveDays: 45 }],
+    [{ dryRun: true }],
+    [{ inactiveDays: LIMITS.inactiveDaysMax, dryRun: false }],
+  ])('accepts %j', (input) => {
+    expect(parseInput(sweepInputSchema, input)).toEqual(input);
+  });
 
   it.each([
     [{ inactiveDays: 0 }, 'inactiveDays'],

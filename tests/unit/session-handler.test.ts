@@ -49,16 +49,19 @@ describe('sessionHandler', () => {
     ['an expected error', new NotFoundError('session not found'), 404, 'NOT_FOUND', 'info'],
     ['a validation error', new ValidationError('step is wrong'), 400, 'VALIDATION_FAILED', 'info'],
     ['an unexpected error', new TypeError('secret internals'), 500, 'INTERNAL', 'error'],
-  ] as const)('answers %s over HTTP with %d %s and logs it at %s', async (_name, thrown, status, code, level) => {
-    const { handler, logged } = build(async () => {
-      throw thrown;
-    });
-    const answer = readHttp(await handler(httpEvent('GET', USER), lambdaContext()));
-    expect(answer.status).toBe(status);
-    expect(answer.json).toMatchObject({ error: { code } });
-    expect(answer.text).not.toContain('secret internals');
-    expect(logged[level]).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ code }));
-  });
+  ] as const)(
+    'answers %s over HTTP with %d %s and logs it at %s',
+    async (_name, thrown, status, code, level) => {
+      const { handler, logged } = build(async () => {
+        throw thrown;
+      });
+      const answer = readHttp(await handler(httpEvent('GET', USER), lambdaContext()));
+      expect(answer.status).toBe(status);
+      expect(answer.json).toMatchObject({ error: { code } });
+      expect(answer.text).not.toContain('secret internals');
+      expect(logged[level]).toHaveBeenCalledWith(expect.any(String), expect.objectContaining({ code }));
+    },
+  );
 
   it.each([
     ['an expected error', new NotFoundError('session not found'), 'NOT_FOUND'],

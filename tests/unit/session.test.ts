@@ -33,9 +33,12 @@ describe('toSession', () => {
     ]);
   });
 
-  it.each(['activityShard', 'purgeAt', 'lastWriteId', 'somethingElse'])('never passes %s on to a caller', (field) => {
-    expect(toSession({ ...ITEM, somethingElse: 1 })).not.toHaveProperty(field);
-  });
+  it.each(['activityShard', 'purgeAt', 'lastWriteId', 'somethingElse'])(
+    'never passes %s on to a caller',
+    (field) => {
+      expect(toSession({ ...ITEM, somethingElse: 1 })).not.toHaveProperty(field);
+    },
+  );
 
   it.each([
     ['step', null],
