@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { SessionServiceError } from '../../lib/errors.ts';
 import { httpErrorResponse, httpResponse, isHttpEvent, parseHttpRequest } from '../../lib/http.ts';
@@ -97,6 +98,12 @@ describe('parseHttpRequest', () => {
         );
       },
     );
+
+    it('reads an event with no headers at all', () => {
+      const event: APIGatewayProxyEventV2 = { ...httpEvent('GET', USER) };
+      delete (event as Partial<APIGatewayProxyEventV2>).headers;
+      expect(parseHttpRequest(event, 'sub')).toMatchObject({ userId: USER, expectedVersion: undefined });
+    });
 
     it('finds the header under any casing', () => {
       expect(parse({ headers: { 'If-Match': '"3"' } }).expectedVersion).toBe(3);

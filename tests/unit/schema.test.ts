@@ -115,6 +115,23 @@ describe('the update patch', () => {
     expect(pathsOf(patch)).toContain(path);
   });
 
+  it.each([
+    ['a function', () => 1],
+    ['a Date', new Date(0)],
+    ['a Map', new Map()],
+    ['undefined', undefined],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['a bigint', 1n],
+  ])('refuses %s inside context, which only a direct caller could pass', (_name, value) => {
+    expect(pathsOf({ context: { key: value } })).toContain('context.key');
+  });
+
+  it('accepts a context object without a prototype', () => {
+    const context = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
+    expect(parseInput(httpBodies.update, { context })).toEqual({ context: { a: 1 } });
+  });
+
   it('accepts exactly the context limits', () => {
     const keys = Object.fromEntries(
       Array.from({ length: LIMITS.contextKeysPerWrite }, (_, i) => [`k${i}`, i]),
