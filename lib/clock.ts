@@ -3,7 +3,8 @@ export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** One day in milliseconds: the unit of the inactivity window. */
+export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The instants that follow from one activity at `now` with an inactivity window of `inactiveDays`. */
 export interface ActivityTimes {

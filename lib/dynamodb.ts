@@ -14,24 +14,26 @@ export const DYNAMODB_MAX_ATTEMPTS = 3;
 export interface DynamoClientOptions {
   /** A local DynamoDB (the embedded one, or another); unset on AWS. */
   endpoint?: string | undefined;
+  /** Defaults to us-east-1, which a local DynamoDB ignores; on AWS the runtime passes the configured one. */
   region?: string;
+  /** Sign with placeholder credentials; defaults to true for a local endpoint. */
+  placeholderCredentials?: boolean;
 }
 
 /**
  * Builds the DynamoDB DocumentClient with explicit timeouts and a bounded retry count. Locally, where no
- * AWS credentials are needed, it uses placeholder ones so nothing goes looking for a profile.
+ * AWS credentials are needed, it uses placeholder ones so nothing goes looking for a profile. It reads no
+ * environment: the caller passes what lib/config.ts read.
  */
 export function createDocumentClient(options: DynamoClientOptions = {}): DynamoDBDocumentClient {
-  const local = options.endpoint !== undefined;
+  const placeholder = options.placeholderCredentials ?? options.endpoint !== undefined;
   const client = new DynamoDBClient({
     endpoint: options.endpoint,
-    region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    region: options.region ?? 'us-east-1',
     maxAttempts: DYNAMODB_MAX_ATTEMPTS,
     // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
     requestHandler: { ...DYNAMODB_TIMEOUTS, throwOnRequestTimeout: true },
-    ...(local && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(placeholder ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },

@@ -100,7 +100,11 @@ export function errorFromBody(body: {
   message?: unknown;
   details?: unknown;
 }): SessionServiceError {
-  const ErrorClass = ERROR_CLASSES[body.code as ErrorCode] ?? InternalError;
+  // Own keys only: a code such as "constructor" must not reach Object.prototype.
+  const ErrorClass =
+    typeof body.code === 'string' && Object.hasOwn(ERROR_CLASSES, body.code)
+      ? ERROR_CLASSES[body.code as ErrorCode]
+      : InternalError;
   const message = typeof body.message === 'string' ? body.message : 'the session service failed';
   const details = Array.isArray(body.details) ? (body.details as ErrorDetail[]) : [];
   return new ErrorClass(message, { details });

@@ -1,6 +1,7 @@
 /**
  * What every function shares, built once per cold start: the configuration, the logger and the
  * repository on the shared DynamoDB client. A missing setting fails here, before any request.
+ * Only the handler stacks import this module (the linter enforces it); tests inject their own pieces.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { loadConfig } from './config.ts';
@@ -9,12 +10,12 @@ import { SessionRepository } from './session-repository.ts';
 
 export const config = loadConfig();
 
-export const logger = new Logger({
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'session-service',
-});
+export const logger = new Logger({ serviceName: config.serviceName });
 
 export const documentClient = createDocumentClient({
   endpoint: config.dynamodbEndpoint,
+  region: config.region,
+  placeholderCredentials: config.placeholderCredentials,
 });
 
 export const repository = new SessionRepository(documentClient, {

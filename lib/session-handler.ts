@@ -3,9 +3,12 @@
  * read HTTP and direct-invocation input, what to call, how to answer); the stack routes the event,
  * logs with the request id, and turns every error into the caller's error shape.
  */
+
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Config } from './config.ts';
 import { toErrorBody } from './error-response.ts';
 import { UnavailableError } from './errors.ts';
 import {
@@ -16,7 +19,7 @@ import {
   isHttpEvent,
   parseHttpRequest,
 } from './http.ts';
-import { config, logger, repository } from './runtime.ts';
+import * as runtime from './runtime.ts';
 import type { SessionRepository } from './session-repository.ts';
 
 /** Margin before the Lambda deadline at which a request still running is answered with 503. */
@@ -32,8 +35,15 @@ export interface SessionOperation<Input, Result> {
 
 type Response = APIGatewayProxyStructuredResultV2 | Record<string, unknown>;
 
+/** What a session handler runs on; production takes every piece from lib/runtime.ts. */
+export interface SessionHandlerDependencies {
+  repository: SessionRepository;
+  config: Pick<Config, 'ownerClaim'>;
+  logger: Logger;
+}
+
 /** Answers every failure in the caller's shape: an HTTP error response, or an `ok: false` envelope. */
-function errorResponder(): MiddlewareObj<unknown, Response> {
+function errorResponder(logger: Logger): MiddlewareObj<unknown, Response> {
   return {
     onError: async (request) => {
       const { status, error } = toErrorBody(request.error);
@@ -50,11 +60,19 @@ function errorResponder(): MiddlewareObj<unknown, Response> {
   };
 }
 
-/** The Lambda handler of one session operation, serving HTTP events and direct invocations alike. */
+/**
+ * The Lambda handler of one session operation, serving HTTP events and direct invocations alike.
+ * Each dependency not given is the runtime's shared one.
+ */
 export function sessionHandler<Input, Result>(
   operation: SessionOperation<Input, Result>,
-  sessions: SessionRepository = repository,
+  dependencies: Partial<SessionHandlerDependencies> = {},
 ) {
+  const {
+    repository: sessions = runtime.repository,
+    config = runtime.config,
+    logger = runtime.logger,
+  } = dependencies;
   return middy<unknown, Response, Error, Context>({
     // Answer 503 just before the Lambda deadline rather than let the invocation time out.
     timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
@@ -63,7 +81,7 @@ export function sessionHandler<Input, Result>(
     },
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(errorResponder())
+    .use(errorResponder(logger))
     .handler(async (event) => {
       if (isHttpEvent(event)) {
         const request = parseHttpRequest(event, config.ownerClaim);

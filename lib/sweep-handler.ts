@@ -13,7 +13,7 @@ import { parseInput, sweepInputSchema } from './schema.ts';
 import { partialReportOf, type SweepReport, sweepInactiveSessions } from './sweep.ts';
 
 export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'session-service',
+  namespace: config.metricsNamespace,
 });
 
 function concurrencyFrom(raw: string | undefined): number {

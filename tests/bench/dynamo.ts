@@ -3,6 +3,7 @@
  * records what each request consumed, and fast seeding with BatchWriteItem.
  */
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { aroundCommands } from '../support/sdk-middleware.ts';
 
 const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
@@ -59,29 +60,24 @@ export interface ObservedRequest {
 
 /**
  * Records every command a DocumentClient completes (after the SDK's retries), with the capacity the
- * endpoint reported and the items it returned, unmarshalled. It sits in the initialize step, outside
- * the DocumentClient's own unmarshalling.
+ * endpoint reported and the items it returned, unmarshalled (tests/support/sdk-middleware.ts).
  */
 export function observeRequests(doc: DynamoDBDocumentClient) {
   const seen: ObservedRequest[] = [];
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      const output = result.output as {
-        ConsumedCapacity?: { CapacityUnits?: number };
-        Items?: Record<string, unknown>[];
-        ScannedCount?: number;
-      };
-      seen.push({
-        command: String(context.commandName).replace(/Command$/, ''),
-        reportedUnits: output.ConsumedCapacity?.CapacityUnits,
-        items: output.Items ?? [],
-        scannedCount: output.ScannedCount,
-      });
-      return result;
-    },
-    { step: 'initialize', name: 'benchRequestObserver' },
-  );
+  aroundCommands(doc, async ({ operation, send }) => {
+    const output = (await send()) as {
+      ConsumedCapacity?: { CapacityUnits?: number };
+      Items?: Record<string, unknown>[];
+      ScannedCount?: number;
+    };
+    seen.push({
+      command: operation,
+      reportedUnits: output.ConsumedCapacity?.CapacityUnits,
+      items: output.Items ?? [],
+      scannedCount: output.ScannedCount,
+    });
+    return output;
+  });
   return {
     get seen(): readonly ObservedRequest[] {
       return seen;

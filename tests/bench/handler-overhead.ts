@@ -16,6 +16,7 @@ import {
   newSessionItem,
   updateRequest,
 } from '../../lib/session-requests.ts';
+import { loadFunctions } from '../support/functions.ts';
 import { countRequests } from '../support/request-counter.ts';
 import { itemBytes, putItems, readUnits, writeUnits } from './dynamo.ts';
 import { httpEvent, lambdaContext, type Route } from './events.ts';
@@ -105,21 +106,8 @@ function sessionItem(userId: string): Item {
 }
 
 async function loadHandlers(): Promise<Record<string, Handler>> {
-  const [createOrGet, get, update, clear, remove] = await Promise.all([
-    import('../../functions/create-or-get.ts'),
-    import('../../functions/get.ts'),
-    import('../../functions/update.ts'),
-    import('../../functions/clear.ts'),
-    import('../../functions/delete.ts'),
-  ]);
-  const asHandler = (handler: unknown) => handler as Handler;
-  return {
-    createOrGet: asHandler(createOrGet.handler),
-    get: asHandler(get.handler),
-    update: asHandler(update.handler),
-    clear: asHandler(clear.handler),
-    delete: asHandler(remove.handler),
-  };
+  const { 'create-or-get': createOrGet, ...others } = await loadFunctions();
+  return { createOrGet, ...others } as Record<string, Handler>;
 }
 
 function operations(handlers: Record<string, Handler>, table: string, inactiveDays: number): Operation[] {

@@ -9,8 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient, DYNAMODB_MAX_ATTEMPTS, DYNAMODB_TIMEOUTS } from '../../lib/dynamodb.ts';
 import { toErrorBody } from '../../lib/error-response.ts';
@@ -22,9 +21,11 @@ import {
 } from '../../lib/local/embedded-dynamodb.ts';
 import { TIMEOUT_EARLY_MS } from '../../lib/session-handler.ts';
 import { SessionRepository } from '../../lib/session-repository.ts';
+import { startBlackHole } from '../support/black-hole.ts';
 import { storedItem, uniqueUserId } from '../support/dynamo.ts';
 import { expectNoLeak, httpError, invokeError } from '../support/error-envelope.ts';
 import { freePort } from '../support/free-port.ts';
+import { loadFunctions } from '../support/functions.ts';
 import {
   FUNCTION_OF,
   FUNCTION_TIMEOUT_MS,
@@ -36,15 +37,8 @@ import {
   type Method,
   readHttp,
 } from '../support/lambda-events.ts';
-import {
-  type Attempt,
-  connectionReset,
-  dynamoError,
-  interceptWire,
-  startBlackHole,
-  THROTTLED,
-  type Wire,
-} from './wire.ts';
+import { aroundCommands } from '../support/sdk-middleware.ts';
+import { type Attempt, connectionReset, dynamoError, interceptWire, THROTTLED, type Wire } from './wire.ts';
 
 /** The answer must come before the early-timeout margin, i.e. well before Lambda kills the function. */
 const BUDGET_MS = FUNCTION_TIMEOUT_MS - TIMEOUT_EARLY_MS;
@@ -96,13 +90,7 @@ async function coldStart(): Promise<Container> {
   const { documentClient } = await import('../../lib/runtime.ts');
   return {
     documentClient,
-    fns: {
-      'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
-      get: (await import('../../functions/get.ts')).handler,
-      update: (await import('../../functions/update.ts')).handler,
-      clear: (await import('../../functions/clear.ts')).handler,
-      delete: (await import('../../functions/delete.ts')).handler,
-    },
+    fns: await loadFunctions(),
   };
 }
 
@@ -229,8 +217,8 @@ const loseFirstUpdateAnswer = async (attempt: Attempt) => {
 describe('faults: DynamoDB throttles', () => {
   // Throttling is injected on the wire (see wire.ts), below the SDK's retry middleware: each injected
   // answer is one attempt, deserialized into the real ProvisionedThroughputExceededException, classified
-  // and retried by the SDK with its throttling backoff. Mocking `send` (aws-sdk-client-mock, used in the
-  // next describe) would replace the retry path instead of exercising it.
+  // and retried by the SDK with its throttling backoff. Throwing above the retry layer (as the next
+  // describe does, to see what the repository gets once retries are spent) would skip that path.
   let container: Container;
   let wire: Wire | undefined;
 
@@ -331,17 +319,19 @@ describe('faults: no partial writes', () => {
     container = await coldStart();
   });
 
-  it('a failure thrown by send (aws-sdk-client-mock) on update, clear or delete leaves the item as it was', async () => {
-    // aws-sdk-client-mock replaces `send`, so this is what the repository sees once the SDK has
-    // spent its retries: the exception alone, with no retry in between.
+  it('a failure thrown above the SDK retry layer on update, clear or delete leaves the item as it was', async () => {
+    // Thrown in the initialize step, before the retry middleware: what the repository sees once the SDK
+    // has spent its retries, the exception alone, with no retry in between.
     const userId = await seed(container);
     const before = await item(userId);
     const throttled = new ProvisionedThroughputExceededException({
       message: 'The level of configured provisioned throughput for the table was exceeded.',
       $metadata: { httpStatusCode: 400, attempts: DYNAMODB_MAX_ATTEMPTS },
     });
-    const mock = mockClient(container.documentClient);
-    mock.on(UpdateCommand).rejects(throttled).on(DeleteCommand).rejects(throttled);
+    const mock = aroundCommands(container.documentClient, async ({ operation, send }) => {
+      if (operation === 'UpdateItem' || operation === 'DeleteItem') throw throttled;
+      return send();
+    });
 
     try {
       for (const method of ['PATCH', 'POST', 'DELETE'] as const)
@@ -349,7 +339,7 @@ describe('faults: no partial writes', () => {
       for (const fn of ['update', 'clear', 'delete'] as const)
         expectUnavailable(await invoke(container, fn, userId));
     } finally {
-      mock.restore();
+      mock.remove();
     }
     expect(await item(userId)).toEqual(before);
   });
@@ -357,15 +347,15 @@ describe('faults: no partial writes', () => {
   it('an unexpected SDK error on update, clear or delete is a generic 500 and leaves the item as it was', async () => {
     const userId = await seed(container);
     const before = await item(userId);
-    const denied = Object.assign(
-      new Error('User: arn:aws:sts::123456789012:assumed-role/x is not authorized'),
-      {
-        name: 'AccessDeniedException',
-        $metadata: { httpStatusCode: 400 },
-      },
+    const denied = () =>
+      dynamoError(
+        400,
+        'AccessDeniedException',
+        'User: arn:aws:sts::123456789012:assumed-role/x is not authorized',
+      );
+    const wire = interceptWire(container.documentClient, async (attempt) =>
+      attempt.operation === 'UpdateItem' || attempt.operation === 'DeleteItem' ? denied() : attempt.forward(),
     );
-    const mock = mockClient(container.documentClient);
-    mock.on(UpdateCommand).rejects(denied).on(DeleteCommand).rejects(denied);
 
     try {
       for (const method of ['PATCH', 'POST', 'DELETE'] as const) {
@@ -379,7 +369,7 @@ describe('faults: no partial writes', () => {
         expectNoLeak(answered.text);
       }
     } finally {
-      mock.restore();
+      wire.restore();
     }
     expect(await item(userId)).toEqual(before);
   });

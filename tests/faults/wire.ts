@@ -1,18 +1,11 @@
 /**
- * Fault injection on the wire: wraps the HTTP request handler of a DynamoDB client, the one place every
- * attempt goes through. The SDK's retry middleware sits above it and its deserializer turns what the
- * wrapper answers into real SDK exceptions, so a fault injected here exercises the whole client path:
+ * Fault injection on the wire: an SDK middleware next to the HTTP request handler of a DynamoDB client
+ * (tests/support/sdk-middleware.ts), the one place every attempt goes through. The SDK's retry middleware
+ * sits above it and its deserializer turns what the middleware answers into real SDK exceptions, so a fault injected here exercises the whole client path:
  * classification, backoff, retries and the retry quota, exactly as a fault from DynamoDB would.
  */
-import { createServer, type Socket } from 'node:net';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
-interface WireRequest {
-  headers: Record<string, string>;
-  body?: unknown;
-}
-type WireResponse = { response: unknown };
-type Handle = (request: WireRequest, options?: unknown) => Promise<WireResponse>;
+import { aroundAttempts, type WireResponse } from '../support/sdk-middleware.ts';
 
 /** One attempt seen on the wire: the DynamoDB operation and its number among attempts of that operation. */
 export interface Attempt {
@@ -41,24 +34,21 @@ export function interceptWire(
   doc: DynamoDBDocumentClient,
   plan: FaultPlan = (attempt) => attempt.forward(),
 ): Wire {
-  const handler = doc.config.requestHandler as unknown as { handle: Handle };
-  const original = handler.handle;
   const attempts: string[] = [];
   let inFlight = 0;
   let lastActivity = Date.now();
-  handler.handle = async (request, options) => {
-    const operation = String(request.headers['x-amz-target'] ?? '').replace(/^.*\./, '');
+  const installed = aroundAttempts(doc, async ({ operation, forward }) => {
     attempts.push(operation);
     const count = attempts.filter((name) => name === operation).length;
     inFlight++;
     lastActivity = Date.now();
     try {
-      return await plan({ operation, count, forward: () => original.call(handler, request, options) });
+      return await plan({ operation, count, forward });
     } finally {
       inFlight--;
       lastActivity = Date.now();
     }
-  };
+  });
   return {
     attempts,
     count: (operation) => attempts.filter((name) => name === operation).length,
@@ -71,7 +61,7 @@ export function interceptWire(
       }
     },
     restore() {
-      handler.handle = original;
+      installed.remove();
     },
   };
 }
@@ -103,36 +93,4 @@ export const THROTTLED = () =>
 /** What the socket layer throws when the connection drops before an answer arrives. */
 export function connectionReset(): Error {
   return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-}
-
-/**
- * A TCP server that accepts connections and never answers: a DynamoDB behind a network that black-holes
- * responses. `close()` drops every connection it holds.
- */
-export async function startBlackHole(
-  port = 0,
-): Promise<{ port: number; connections: () => number; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server = createServer((socket) => {
-    accepted++;
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port assigned');
-  return {
-    port: address.port,
-    connections: () => accepted,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }

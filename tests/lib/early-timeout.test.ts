@@ -1,31 +1,23 @@
-import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { sessionHandler, TIMEOUT_EARLY_MS } from '../../lib/session-handler.ts';
 import { SessionRepository } from '../../lib/session-repository.ts';
+import { startBlackHole } from '../support/black-hole.ts';
 import { httpEvent, lambdaContext } from '../support/lambda-events.ts';
 
-/** A DynamoDB that accepts connections and never answers: the case where only a deadline helps. */
-const sockets = new Set<Socket>();
-const blackHole = createServer((socket) => {
-  sockets.add(socket);
-  socket.on('close', () => sockets.delete(socket));
-});
-
 describe('sessionHandler', () => {
+  // A DynamoDB that accepts connections and never answers: the case where only a deadline helps.
+  let blackHole: Awaited<ReturnType<typeof startBlackHole>>;
   let sessions: SessionRepository;
   beforeAll(async () => {
-    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
-    const { port } = blackHole.address() as { port: number };
+    blackHole = await startBlackHole();
+    const { port } = blackHole;
     sessions = new SessionRepository(createDocumentClient({ endpoint: `http://127.0.0.1:${port}` }), {
       tableName: 'unreachable',
       inactiveDays: 30,
     });
   });
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => blackHole.close(resolve));
-  });
+  afterAll(() => blackHole.close());
 
   const handler = () =>
     sessionHandler(
@@ -36,7 +28,7 @@ describe('sessionHandler', () => {
         toHttp: () => ({ status: 200 }),
         toInvoke: () => ({ ok: true }),
       },
-      sessions,
+      { repository: sessions },
     );
 
   it('answers 503 UNAVAILABLE just before the Lambda deadline instead of timing out', async () => {

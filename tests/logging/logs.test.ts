@@ -2,39 +2,34 @@
  * The logs are structured JSON with a request id on every line, and never carry booking PII (name,
  * phone, email) or the bearer token, on any path: success, rejection, conflict or failure.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localToken } from '../../lib/local/token.ts';
 import { uniqueUserId } from '../support/dynamo.ts';
+import { loadFunctions } from '../support/functions.ts';
 import { httpEvent, lambdaContext } from '../support/lambda-events.ts';
+import { type CapturedOutput, captureOutput } from '../support/output-capture.ts';
 
 process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
 
 const PII = { name: 'Ada Lovelace', phone: '+447700900999', email: 'ada.lovelace@example.com' };
-const lines: string[] = [];
 
 describe('logs', () => {
-  let write: ReturnType<typeof vi.spyOn>;
+  let output: CapturedOutput;
+  let lines: string[] = [];
   beforeAll(() => {
-    write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      return true;
-    });
+    output = captureOutput();
+    lines = output.stdout;
   });
-  afterAll(() => write.mockRestore());
+  afterAll(() => output.restore());
 
   it('contain no booking name, phone or email, nor the bearer token', async () => {
-    const handlers = {
-      createOrGet: (await import('../../functions/create-or-get.ts')).handler,
-      update: (await import('../../functions/update.ts')).handler,
-      get: (await import('../../functions/get.ts')).handler,
-      clear: (await import('../../functions/clear.ts')).handler,
-    };
+    const handlers = await loadFunctions();
     const userId = uniqueUserId();
     const token = localToken(userId);
     const headers = { authorization: `Bearer ${token}` };
     const booking = { service: 'Haircut', ...PII };
 
-    await handlers.createOrGet(httpEvent('PUT', userId, { headers }), lambdaContext());
+    await handlers['create-or-get'](httpEvent('PUT', userId, { headers }), lambdaContext());
     const ok = await handlers.update(
       httpEvent('PATCH', userId, { headers, json: { booking } }),
       lambdaContext(),

@@ -4,12 +4,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { DAY_MS } from '../../lib/clock.ts';
 import type { Booking, Context, SessionPatch } from '../../lib/schema.ts';
 import type { Session } from '../../lib/session.ts';
 import type { SessionRepository } from '../../lib/session-repository.ts';
 import { manualClock, repositoryFor, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const WINDOW_DAYS = 30;
 const doc = testDocumentClient();
 

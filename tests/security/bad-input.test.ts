@@ -4,17 +4,13 @@
  * a session, of a user without one, and of any other key the request names are read before and after.
  */
 import { describe, expect, it } from 'vitest';
-import { handler as clear } from '../../functions/clear.ts';
-import { handler as createOrGet } from '../../functions/create-or-get.ts';
-import { handler as remove } from '../../functions/delete.ts';
-import { handler as get } from '../../functions/get.ts';
-import { handler as update } from '../../functions/update.ts';
 import { HTTP_STATUS } from '../../lib/error-response.ts';
 import type { ErrorCode } from '../../lib/errors.ts';
 import { documentClient } from '../../lib/runtime.ts';
 import { LIMITS } from '../../lib/schema.ts';
 import { storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
 import { expectNoLeak, httpError, invokeError } from '../support/error-envelope.ts';
+import { loadFunctions } from '../support/functions.ts';
 import {
   FUNCTION_OF,
   type FunctionName,
@@ -26,16 +22,12 @@ import {
   readHttp,
 } from '../support/lambda-events.ts';
 import { assertMatchesOpenApi } from '../support/openapi.ts';
+import { aroundAttempts } from '../support/sdk-middleware.ts';
 
 const doc = testDocumentClient();
 
-const HANDLERS: Record<FunctionName, LambdaHandler> = {
-  'create-or-get': createOrGet,
-  get,
-  update,
-  clear,
-  delete: remove,
-};
+const HANDLERS: Record<FunctionName, LambdaHandler> = await loadFunctions();
+const { 'create-or-get': createOrGet, update } = HANDLERS;
 
 /** The users of one row: one with a live session holding data, and one who has never had a session. */
 interface Users {
@@ -755,38 +747,26 @@ describe('security: bad input', () => {
  * UpdateExpression is over 4 KB: HTTP 400 with a ValidationException body. Returns the undo.
  */
 function enforceExpressionLimit(sizes: number[]): () => void {
-  const handler = documentClient.config.requestHandler as unknown as {
-    handle: (
-      request: { headers: Record<string, string>; body?: unknown },
-      options?: unknown,
-    ) => Promise<unknown>;
-  };
-  const original = handler.handle;
-  handler.handle = async function (this: unknown, request, options) {
-    if (request.headers['x-amz-target']?.endsWith('.UpdateItem')) {
-      const body =
-        typeof request.body === 'string'
-          ? request.body
-          : Buffer.from(request.body as Uint8Array).toString('utf8');
-      const size = Buffer.byteLength(String(JSON.parse(body).UpdateExpression ?? ''));
-      sizes.push(size);
-      if (size > 4096) {
-        const message = `Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; expression size: ${size}`;
-        return {
-          response: {
-            statusCode: 400,
-            reason: 'Bad Request',
-            headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'expression-limit' },
-            body: new TextEncoder().encode(
-              JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message }),
-            ),
-          },
-        };
-      }
-    }
-    return original.call(handler, request, options);
-  };
-  return () => {
-    handler.handle = original;
-  };
+  const limit = aroundAttempts(documentClient, async ({ operation, request, forward }) => {
+    if (operation !== 'UpdateItem') return forward();
+    const body =
+      typeof request.body === 'string'
+        ? request.body
+        : Buffer.from(request.body as Uint8Array).toString('utf8');
+    const size = Buffer.byteLength(String(JSON.parse(body).UpdateExpression ?? ''));
+    sizes.push(size);
+    if (size <= 4096) return forward();
+    const message = `Invalid UpdateExpression: Expression size has exceeded the maximum allowed size; expression size: ${size}`;
+    return {
+      response: {
+        statusCode: 400,
+        reason: 'Bad Request',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'expression-limit' },
+        body: new TextEncoder().encode(
+          JSON.stringify({ __type: 'com.amazon.coral.validate#ValidationException', message }),
+        ),
+      },
+    };
+  });
+  return limit.remove;
 }

@@ -16,6 +16,7 @@ import {
   uniqueUserId,
 } from '../support/dynamo.ts';
 import { expectNoLeak, httpError } from '../support/error-envelope.ts';
+import { loadFunctions } from '../support/functions.ts';
 import {
   FUNCTION_OF,
   type FunctionName,
@@ -43,13 +44,7 @@ beforeAll(async () => {
   // A table of its own: fuzzed ids that pass validation create sessions, and they stay here.
   table = await isolatedTable();
   process.env.TABLE_NAME = table.tableName;
-  handlers = {
-    'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
-    get: (await import('../../functions/get.ts')).handler,
-    update: (await import('../../functions/update.ts')).handler,
-    clear: (await import('../../functions/clear.ts')).handler,
-    delete: (await import('../../functions/delete.ts')).handler,
-  };
+  handlers = await loadFunctions();
   sessions = repositoryFor(doc, { tableName: table.tableName });
   process.on('unhandledRejection', onRejection);
 });

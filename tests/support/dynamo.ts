@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import type { Clock } from '../../lib/clock.ts';
+import { type Clock, DAY_MS } from '../../lib/clock.ts';
 import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { ensureSessionsTable, localDynamoClient } from '../../lib/local/embedded-dynamodb.ts';
 import { SessionRepository } from '../../lib/session-repository.ts';
@@ -26,7 +26,7 @@ export function manualClock(start = new Date('2026-11-26T10:00:00.000Z')) {
   return {
     clock,
     advanceDays(days: number) {
-      now += days * 24 * 60 * 60 * 1000;
+      now += days * DAY_MS;
     },
     advanceMs(ms: number) {
       now += ms;

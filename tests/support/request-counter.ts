@@ -1,18 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { aroundAttempts } from './sdk-middleware.ts';
 
-/**
- * Counts the HTTP requests a client sends to DynamoDB, retries included, by operation name. It is an
- * SDK middleware in the deserialize step, which runs once per attempt.
- */
+/** Counts the HTTP requests a client sends to DynamoDB, retries included, by operation name. */
 export function countRequests(doc: DynamoDBDocumentClient) {
   const sent: string[] = [];
-  doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      sent.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
-    },
-    { step: 'deserialize', name: 'testRequestCounter' },
-  );
+  const counter = aroundAttempts(doc, ({ operation, forward }) => {
+    sent.push(operation);
+    return forward();
+  });
   return {
     get sent(): readonly string[] {
       return sent;
@@ -20,5 +15,6 @@ export function countRequests(doc: DynamoDBDocumentClient) {
     reset() {
       sent.length = 0;
     },
+    remove: counter.remove,
   };
 }

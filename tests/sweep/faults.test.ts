@@ -1,6 +1,5 @@
 import { InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InactiveSession, SessionRepository } from '../../lib/session-repository.ts';
 import { partialReportOf, sweepInactiveSessions } from '../../lib/sweep.ts';
@@ -11,6 +10,7 @@ import {
   storedItem,
   testDocumentClient,
 } from '../support/dynamo.ts';
+import { aroundCommands } from '../support/sdk-middleware.ts';
 import { type BeforeDelete, DAY_MS, seedSessions, type TestTable, watchDeletes } from './support.ts';
 
 const NOW = new Date('2026-10-10T10:00:00.000Z');
@@ -253,17 +253,16 @@ describe('sweepInactiveSessions', () => {
     it('keeps the partial report when reading the index fails partway, and the next run finishes', async () => {
       // Prepare: every index Query after the first 8 fails, as a lost DynamoDB would.
       const { byGroup } = await store(['healthy']);
-      const send = doc.send.bind(doc) as (command: unknown) => Promise<unknown>;
       let queries = 0;
-      (doc as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
-        if (command instanceof QueryCommand && ++queries > 8)
+      const failing = aroundCommands(doc, async ({ operation, send }) => {
+        if (operation === 'Query' && ++queries > 8)
           throw new InternalServerError({ message: 'down', $metadata: {} });
-        return send(command);
-      };
+        return send();
+      });
 
       // Act
       const failure = await sweepWith(new Map(), 4).catch((error: unknown) => error);
-      (doc as unknown as { send: typeof send }).send = send;
+      failing.remove();
       const { report: second } = await sweepWith(new Map(), 4);
 
       // Assess

@@ -4,15 +4,20 @@
  * that is not deliberately faulted reaches the embedded one.
  */
 import { randomUUID } from 'node:crypto';
-import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DeleteCommandInput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { activityTimes } from '../../lib/clock.ts';
 import type { SessionItem } from '../../lib/session.ts';
 import { newSessionItem } from '../../lib/session-requests.ts';
 import type { isolatedTable } from '../support/dynamo.ts';
 import { lambdaContext as sharedLambdaContext } from '../support/lambda-events.ts';
+import { aroundCommands } from '../support/sdk-middleware.ts';
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
+export { DAY_MS } from '../../lib/clock.ts';
 
 export type TestTable = Awaited<ReturnType<typeof isolatedTable>>;
 
@@ -76,24 +81,25 @@ export interface AppliedDelete {
 export type BeforeDelete = (userId: string, attempt: number) => void | Promise<void>;
 
 /**
- * Wraps the real client's `send` so that every DeleteItem is seen: `before` may throw a fault for chosen
- * users (DynamoDB is then never asked) or do something first (a user coming back). Records the attempts
- * per user and the deletes DynamoDB actually applied. Every other command passes through untouched.
+ * Watches every DeleteItem the client sends (tests/support/sdk-middleware.ts): `before` may throw a fault
+ * for chosen users (DynamoDB is then never asked, and no retry runs) or do something first (a user coming
+ * back). Records the attempts per user and the deletes DynamoDB actually applied. Every other command
+ * passes through untouched.
  */
 export function watchDeletes(doc: DynamoDBDocumentClient, before?: BeforeDelete) {
   const attempts = new Map<string, number>();
   const applied: AppliedDelete[] = [];
-  const send = doc.send.bind(doc) as (command: unknown) => Promise<unknown>;
-  (doc as unknown as { send: (command: unknown) => Promise<unknown> }).send = async (command) => {
-    if (!(command instanceof DeleteCommand)) return send(command);
-    const userId = String(command.input.Key?.userId);
+  aroundCommands(doc, async ({ operation, input, send }) => {
+    if (operation !== 'DeleteItem') return send();
+    const { Key, ExpressionAttributeValues } = input as DeleteCommandInput;
+    const userId = String(Key?.userId);
     const attempt = (attempts.get(userId) ?? 0) + 1;
     attempts.set(userId, attempt);
     await before?.(userId, attempt);
-    const output = await send(command);
-    applied.push({ userId, cutoff: String(command.input.ExpressionAttributeValues?.[':cutoff']) });
+    const output = await send();
+    applied.push({ userId, cutoff: String(ExpressionAttributeValues?.[':cutoff']) });
     return output;
-  };
+  });
   return {
     attempts,
     applied,

@@ -5,7 +5,10 @@ import {
   createOrGetRequest,
   deleteIfInactiveRequest,
   deleteRequest,
+  getRequest,
   inactiveQueryRequest,
+  newSessionItem,
+  replaceExpiredRequest,
   updateRequest,
 } from '../../lib/session-requests.ts';
 import { ACTIVITY_SHARDS, activityShardOf } from '../../lib/shard.ts';
@@ -20,6 +23,41 @@ describe('session requests', () => {
       cutoff: '2026-10-27T10:00:00.000Z',
       purgeAt: Date.parse('2026-12-27T10:00:00.000Z') / 1000,
     });
+  });
+
+  it("newSessionItem starts at version 1 with empty data, on the user's shard", () => {
+    expect(newSessionItem('u1', 's1', 'Website', times)).toEqual({
+      userId: 'u1',
+      sessionId: 's1',
+      source: 'Website',
+      version: 1,
+      createdAt: times.updatedAt,
+      updatedAt: times.updatedAt,
+      expiresAt: times.expiresAt,
+      step: null,
+      booking: {},
+      context: {},
+      activityShard: activityShardOf('u1'),
+      purgeAt: times.purgeAt,
+    });
+  });
+
+  it('replaceExpiredRequest puts the new item only over a session that is no longer live', () => {
+    const item = newSessionItem('u1', 's1', 'Chatbot', times);
+    const request = replaceExpiredRequest('t', item, times.cutoff);
+    expect(request).toMatchObject({
+      TableName: 't',
+      Item: item,
+      ExpressionAttributeValues: { ':cutoff': times.cutoff },
+    });
+    expect(request.ConditionExpression).toContain(':cutoff');
+    expect(Object.keys(request.ExpressionAttributeNames ?? {}).sort()).toEqual(
+      [...new Set(request.ConditionExpression?.match(/#\w+/g))].sort(),
+    );
+  });
+
+  it("getRequest reads the user's item consistently", () => {
+    expect(getRequest('t', 'u1')).toEqual({ TableName: 't', Key: { userId: 'u1' }, ConsistentRead: true });
   });
 
   describe('createOrGetRequest', () => {

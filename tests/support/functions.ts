@@ -1,0 +1,23 @@
+/**
+ * Loads the five session functions by module, the way the Lambda runtime does, keyed like their files.
+ * After `vi.resetModules()` it loads them afresh, as a new container would.
+ */
+import type { FunctionName, LambdaHandler } from './lambda-events.ts';
+
+export async function loadFunctions(): Promise<Record<FunctionName, LambdaHandler>> {
+  const [createOrGet, get, update, clear, remove] = await Promise.all([
+    import('../../functions/create-or-get.ts'),
+    import('../../functions/get.ts'),
+    import('../../functions/update.ts'),
+    import('../../functions/clear.ts'),
+    import('../../functions/delete.ts'),
+  ]);
+  const asLambda = (handler: unknown) => handler as LambdaHandler;
+  return {
+    'create-or-get': asLambda(createOrGet.handler),
+    get: asLambda(get.handler),
+    update: asLambda(update.handler),
+    clear: asLambda(clear.handler),
+    delete: asLambda(remove.handler),
+  };
+}

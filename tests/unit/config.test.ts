@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { envInt, loadConfig, requiredEnv } from '../../lib/config.ts';
+
+describe('loadConfig', () => {
+  it('reads the settings, with defaults for the optional ones', () => {
+    expect(loadConfig({ TABLE_NAME: 'sessions' })).toEqual({
+      tableName: 'sessions',
+      inactiveDays: 30,
+      dynamodbEndpoint: undefined,
+      placeholderCredentials: false,
+      region: 'us-east-1',
+      ownerClaim: 'sub',
+      serviceName: 'session-service',
+      metricsNamespace: 'session-service',
+    });
+  });
+
+  it('reads every variable when set', () => {
+    expect(
+      loadConfig({
+        TABLE_NAME: 't',
+        INACTIVE_DAYS: '7',
+        DYNAMODB_ENDPOINT: 'http://localhost:8000',
+        AWS_REGION: 'eu-west-1',
+        OWNER_CLAIM: 'uid',
+        POWERTOOLS_SERVICE_NAME: 'sessions-eu',
+        POWERTOOLS_METRICS_NAMESPACE: 'Booking/Sessions',
+      }),
+    ).toEqual({
+      tableName: 't',
+      inactiveDays: 7,
+      dynamodbEndpoint: 'http://localhost:8000',
+      placeholderCredentials: true,
+      region: 'eu-west-1',
+      ownerClaim: 'uid',
+      serviceName: 'sessions-eu',
+      metricsNamespace: 'Booking/Sessions',
+    });
+  });
+
+  it.each([
+    ['no endpoint', {}, false],
+    ['a local endpoint and no credentials', { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000' }, true],
+    [
+      'a local endpoint and credentials in the environment',
+      { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE' },
+      false,
+    ],
+  ])('signs with placeholder credentials only on %s', (_name, env, expected) => {
+    expect(loadConfig({ TABLE_NAME: 't', ...env }).placeholderCredentials).toBe(expected);
+  });
+
+  it.each([
+    ['TABLE_NAME', ''],
+    ['INACTIVE_DAYS', ''],
+    ['DYNAMODB_ENDPOINT', ''],
+    ['AWS_REGION', ''],
+    ['OWNER_CLAIM', ''],
+    ['POWERTOOLS_SERVICE_NAME', ''],
+    ['POWERTOOLS_METRICS_NAMESPACE', ''],
+  ])('treats an empty %s as unset', (name, value) => {
+    const env = { TABLE_NAME: 't', [name]: value };
+    if (name === 'TABLE_NAME') expect(() => loadConfig(env)).toThrow(/TABLE_NAME/);
+    else expect(loadConfig(env)).toEqual(loadConfig({ TABLE_NAME: 't' }));
+  });
+
+  it.each([
+    ['a missing TABLE_NAME', {}, 'TABLE_NAME'],
+    ['an INACTIVE_DAYS that is not a number', { INACTIVE_DAYS: 'abc' }, 'INACTIVE_DAYS'],
+    ['an INACTIVE_DAYS of 0', { INACTIVE_DAYS: '0' }, 'INACTIVE_DAYS'],
+    ['an INACTIVE_DAYS over ten years', { INACTIVE_DAYS: '3651' }, 'INACTIVE_DAYS'],
+    ['a fractional INACTIVE_DAYS', { INACTIVE_DAYS: '1.5' }, 'INACTIVE_DAYS'],
+    ['a DYNAMODB_ENDPOINT that is not a URL', { DYNAMODB_ENDPOINT: 'localhost 8000' }, 'DYNAMODB_ENDPOINT'],
+    [
+      'a DYNAMODB_ENDPOINT that is not http(s)',
+      { DYNAMODB_ENDPOINT: 'ftp://localhost' },
+      'DYNAMODB_ENDPOINT',
+    ],
+    ['an AWS_REGION that is not a region', { AWS_REGION: 'Ireland' }, 'AWS_REGION'],
+    [
+      'a POWERTOOLS_SERVICE_NAME with spaces',
+      { POWERTOOLS_SERVICE_NAME: 'my service' },
+      'POWERTOOLS_SERVICE_NAME',
+    ],
+    [
+      'a POWERTOOLS_METRICS_NAMESPACE over 255 characters',
+      { POWERTOOLS_METRICS_NAMESPACE: 'n'.repeat(256) },
+      'POWERTOOLS_METRICS_NAMESPACE',
+    ],
+  ])('fails at load on %s, naming the variable', (_name, env, variable) => {
+    const table = variable === 'TABLE_NAME' ? {} : { TABLE_NAME: 't' };
+    expect(() => loadConfig({ ...table, ...env })).toThrow(variable);
+  });
+});
+
+describe('requiredEnv', () => {
+  it.each([
+    [{ NAME: 'value' }, 'value'],
+    [{ NAME: ' spaced ' }, ' spaced '],
+  ])('returns the value as set', (env, expected) => {
+    expect(requiredEnv('NAME', env)).toBe(expected);
+  });
+
+  it.each([[{}], [{ NAME: '' }]])(
+    'throws a message naming the variable when it is missing or empty',
+    (env) => {
+      expect(() => requiredEnv('NAME', env)).toThrow('Missing required environment variable NAME');
+    },
+  );
+});
+
+describe('envInt', () => {
+  const options = { fallback: 16, min: 1, max: 100 };
+
+  it.each([
+    [undefined, 16],
+    ['', 16],
+    ['1', 1],
+    ['100', 100],
+    [' 42 ', 42],
+  ])('reads %j as %d', (raw, expected) => {
+    expect(envInt({ N: raw }, 'N', options)).toBe(expected);
+  });
+
+  it.each(['0', '101', '-1', '2.5', '1e2', '0x10', '12ms', 'NaN', 'Infinity', '9007199254740993'])(
+    'refuses %j, naming the variable and the range',
+    (raw) => {
+      expect(() => envInt({ N: raw }, 'N', options)).toThrow(
+        `N must be a whole number from 1 to 100, got "${raw}"`,
+      );
+    },
+  );
+
+  it('states an open range as "at least"', () => {
+    expect(() => envInt({ N: '0' }, 'N', { fallback: 1, min: 1 })).toThrow(
+      'N must be a whole number of at least 1',
+    );
+  });
+});
