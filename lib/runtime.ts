@@ -15,9 +15,13 @@ export const logger = new Logger({
 
 export const documentClient = createDocumentClient({
   endpoint: config.dynamodbEndpoint,
+  requestTimeoutMs: config.dynamodb.requestTimeoutMs,
+  maxAttempts: config.dynamodb.maxAttempts,
 });
 
 export const repository = new SessionRepository(documentClient, {
   tableName: config.tableName,
   inactiveDays: config.inactiveDays,
+  activityShards: config.activityShards,
+  activityBucketMs: config.activityBucketMs,
 });

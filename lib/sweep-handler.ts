@@ -64,6 +64,7 @@ export const sweepHandler = middy<unknown, SweepResponse, Error, Context>()
       const report = await sweepInactiveSessions(repository, {
         inactiveDays: windowFor(input.inactiveDays),
         dryRun: input.dryRun ?? false,
+        shards: input.shards,
         concurrency,
         now: new Date(),
         remainingTimeMs: () => context.getRemainingTimeInMillis(),

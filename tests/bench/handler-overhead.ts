@@ -101,7 +101,12 @@ const PATCH: SessionPatch = {
 };
 
 function sessionItem(userId: string): Item {
-  return newSessionItem(userId, randomUUID(), 'Website', activityTimes(new Date(), 30)) as unknown as Item;
+  return newSessionItem(
+    userId,
+    randomUUID(),
+    'Website',
+    activityTimes(new Date(), 30, { userId }),
+  ) as unknown as Item;
 }
 
 async function loadHandlers(): Promise<Record<string, Handler>> {
@@ -129,7 +134,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
     return handler;
   };
   const poolUser = (side: Side, _prefix: string, i: number) => side.users[i % side.users.length] as string;
-  const times = () => activityTimes(new Date(), inactiveDays);
+  const times = (userId: string) => activityTimes(new Date(), inactiveDays, { userId });
   const attributes = (output: { Attributes?: Item; ConsumedCapacity?: { CapacityUnits?: number } }) => ({
     item: output.Attributes,
     consumedUnits: output.ConsumedCapacity?.CapacityUnits,
@@ -138,7 +143,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
     attributes(
       await doc.send(
         new UpdateCommand({
-          ...createOrGetRequest(table, userId, randomUUID(), 'Website', times()),
+          ...createOrGetRequest(table, userId, randomUUID(), 'Website', times(userId)),
           ...extra,
         }),
       ),
@@ -199,7 +204,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...updateRequest(table, userId, PATCH, times(), {
+              ...updateRequest(table, userId, PATCH, times(userId), {
                 writeId: randomUUID(),
                 expectedVersion: side.versions.get(userId),
               }),
@@ -222,7 +227,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...clearRequest(table, userId, times(), {
+              ...clearRequest(table, userId, times(userId), {
                 writeId: randomUUID(),
                 expectedVersion: side.versions.get(userId),
               }),
