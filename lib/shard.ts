@@ -49,8 +49,12 @@ export function activityShardOf(userId: string, shardCount: number): number {
  * active session would move its index entry in the same minute after it.
  */
 export function activityBucketOffsetMs(userId: string, bucketMs: number): number {
-  // Another seed than the shard's, so the offset does not follow the shard.
-  return fnv1a(userId, 0x050c5d1f) % bucketMs;
+  // Another seed than the shard's, so the offset does not follow the shard, and a final mix (MurmurHash3's
+  // fmix32), since ids that differ only in their last characters differ little in FNV-1a's low bits.
+  let hash = fnv1a(userId, 0x050c5d1f);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b) >>> 0;
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35) >>> 0;
+  return ((hash ^ (hash >>> 16)) >>> 0) % bucketMs;
 }
 
 /**
