@@ -36,12 +36,19 @@ import {
   deleteRequest,
   getRequest,
   inactiveQueryRequest,
+  moveToShardRequest,
   newSessionItem,
   replaceExpiredRequest,
+  shardEntriesRequest,
   updateRequest,
   type WriteGuard,
 } from './session-requests.ts';
-import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS, MAX_ACTIVITY_SHARDS } from './shard.ts';
+import {
+  activityShardOf,
+  DEFAULT_ACTIVITY_BUCKET_MS,
+  DEFAULT_ACTIVITY_SHARDS,
+  MAX_ACTIVITY_SHARDS,
+} from './shard.ts';
 
 export interface SessionRepositoryOptions {
   tableName: string;
@@ -88,6 +95,22 @@ export interface InactivePage {
 }
 
 export type SweepOutcome = 'deleted' | 'skipped';
+
+/** An index entry as the index holds it: where the session sits now. */
+export interface ShardEntry {
+  userId: string;
+  activityShard: number;
+  updatedAt: string;
+}
+
+/** One page of a shard's index entries, with the read capacity DynamoDB charged for it. */
+export interface ShardEntryPage {
+  entries: ShardEntry[];
+  consumedReadCapacity: number;
+}
+
+/** `moved`; `unchanged`: already on its shard under the current count; `skipped`: written meanwhile. */
+export type MoveOutcome = 'moved' | 'unchanged' | 'skipped';
 
 export type { BookingPatch, Context, SessionPatch };
 
@@ -248,6 +271,44 @@ export class SessionRepository {
     try {
       await this.#send(new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff)));
       return 'deleted';
+    } catch (error) {
+      if (isConditionFailed(error)) return 'skipped';
+      throw error;
+    }
+  }
+
+  /** Every index entry of one shard value, page by page (the shard backfill's read). */
+  async *shardEntryPages(shard: number): AsyncGenerator<ShardEntryPage, void, undefined> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#send(new QueryCommand(shardEntriesRequest(this.#table, shard, startKey)));
+      yield {
+        entries: (page.Items ?? []).map((item) => ({
+          userId: String(item.userId),
+          activityShard: Number(item.activityShard),
+          updatedAt: String(item.updatedAt),
+        })),
+        consumedReadCapacity: page.ConsumedCapacity?.CapacityUnits ?? 0,
+      };
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** The shard a write of `userId` uses under the current shard count. */
+  currentShardOf(userId: string): number {
+    return activityShardOf(userId, this.#activityShards);
+  }
+
+  /**
+   * Moves a session's index entry to its shard under the current count, if the entry is unchanged since
+   * it was read; one conditional UpdateItem, none when it is already there.
+   */
+  async moveToCurrentShard(entry: ShardEntry): Promise<MoveOutcome> {
+    const target = this.currentShardOf(entry.userId);
+    if (target === entry.activityShard) return 'unchanged';
+    try {
+      await this.#send(new UpdateCommand(moveToShardRequest(this.#table, entry.userId, entry, target)));
+      return 'moved';
     } catch (error) {
       if (isConditionFailed(error)) return 'skipped';
       throw error;

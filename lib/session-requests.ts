@@ -352,3 +352,47 @@ export function deleteIfInactiveRequest(table: string, userId: string, cutoff: s
     ExpressionAttributeValues: { ':cutoff': cutoff },
   };
 }
+
+/** Every index entry of one shard value, oldest first: what the shard backfill walks. */
+export function shardEntriesRequest(
+  table: string,
+  shard: number,
+  exclusiveStartKey: Record<string, unknown> | undefined,
+): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: BY_UPDATED_AT_INDEX,
+    KeyConditionExpression: '#activityShard = :shard',
+    ExpressionAttributeNames: names('#activityShard'),
+    ExpressionAttributeValues: { ':shard': shard },
+    ExclusiveStartKey: exclusiveStartKey,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/**
+ * Moves a session's index entry to another shard, only if the entry is still as the index showed it
+ * (same shard, same `updatedAt`). A write since then has already placed it under the count its writer
+ * uses, and this one must not move it back; a write in the same bucket and shard changed no data this
+ * request touches. Sets nothing but `activityShard`: no activity, no version.
+ */
+export function moveToShardRequest(
+  table: string,
+  userId: string,
+  from: { activityShard: number; updatedAt: string },
+  toShard: number,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: { userId },
+    UpdateExpression: 'SET #activityShard = :toShard',
+    ConditionExpression:
+      'attribute_exists(#userId) AND #activityShard = :fromShard AND #updatedAt = :indexed',
+    ExpressionAttributeNames: names('#userId', '#activityShard', '#updatedAt'),
+    ExpressionAttributeValues: {
+      ':toShard': toShard,
+      ':fromShard': from.activityShard,
+      ':indexed': from.updatedAt,
+    },
+  };
+}
