@@ -41,13 +41,12 @@ function names(...keys: Name[]): Record<string, string> {
 
 /**
  * The last activity is the exact `updatedAtExact`; an item written before it existed holds the exact
- * time in `updatedAt` (now the bucket start), so liveness falls back to that. Each condition below
- * names both attributes.
+ * time in `updatedAt` (now the bucket start, never later than `updatedAtExact`). So "active since the
+ * cutoff" is either attribute at or after it: a comparison with a missing attribute is false, and for a
+ * bucketed item the second implies the first. Each condition below names both attributes.
  */
-const WAS_ACTIVE_SINCE_CUTOFF =
-  '(#updatedAtExact >= :cutoff OR (attribute_not_exists(#updatedAtExact) AND #updatedAt >= :cutoff))';
-const WAS_INACTIVE_SINCE_CUTOFF =
-  '(#updatedAtExact < :cutoff OR (attribute_not_exists(#updatedAtExact) AND #updatedAt < :cutoff))';
+const WAS_ACTIVE_SINCE_CUTOFF = '(#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)';
+const WAS_INACTIVE_SINCE_CUTOFF = `(NOT ${WAS_ACTIVE_SINCE_CUTOFF})`;
 /** The item is missing, or its last activity is older than the window: either way no live session. */
 const IS_NOT_LIVE = `attribute_not_exists(#userId) OR ${WAS_INACTIVE_SINCE_CUTOFF}`;
 const IS_LIVE = `attribute_exists(#userId) AND ${WAS_ACTIVE_SINCE_CUTOFF}`;
