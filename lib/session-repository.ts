@@ -84,7 +84,7 @@ export interface WriteOptions {
 /** An index entry of a session that has been inactive longer than the window. */
 export interface InactiveSession {
   userId: string;
-  /** The index's sort key: the start of the session's last activity bucket (or, on an item written before buckets, its exact last activity). */
+  /** The index's sort key: the start of the last activity bucket (the exact time on an older item). */
   updatedAt: string;
 }
 
