@@ -1,3 +1,5 @@
+import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS, MAX_ACTIVITY_SHARDS } from './shard.ts';
+
 /**
  * Settings read once from the environment, so a misconfigured function fails at cold start. This is the
  * only module of the service that reads `process.env`; everything else receives a `Config`.
@@ -20,6 +22,15 @@ export interface Config {
   serviceName: string;
   /** The CloudWatch namespace of the service's metrics. */
   metricsNamespace: string;
+  /** Shards of the `byUpdatedAt` index that writes use now; may change between deploys. */
+  activityShards: number;
+  /** Length of an activity bucket: the grain of the index's sort key. */
+  activityBucketMs: number;
+  /**
+   * Time budget of one DynamoDB request attempt (unset: the client's default for where it runs, 1 s on
+   * AWS), and attempts per request.
+   */
+  dynamodb: { requestTimeoutMs: number | undefined; maxAttempts: number };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -66,6 +77,30 @@ function envText(env: Env, name: string, fallback: string, pattern: RegExp, what
   return value;
 }
 
+const MAX_ACTIVITY_BUCKET_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * ACTIVITY_BUCKET: `<n>m`, `<n>h` or a bare number of minutes, from 1 minute to 24 hours. Longer
+ * buckets move index entries less often; the sweep finds an expired session at most one bucket late.
+ */
+export function activityBucketMsFrom(env: Env = process.env): number {
+  const raw = envValue(env, 'ACTIVITY_BUCKET');
+  if (raw === undefined) return DEFAULT_ACTIVITY_BUCKET_MS;
+  const match = /^\s*(\d+)\s*(m|h)?\s*$/.exec(raw);
+  const ms = match ? Number(match[1]) * (match[2] === 'h' ? 3_600_000 : 60_000) : Number.NaN;
+  if (!(ms >= 60_000 && ms <= MAX_ACTIVITY_BUCKET_MS)) {
+    throw new Error(`ACTIVITY_BUCKET must be from 1m to 24h (e.g. "1h", "15m" or minutes), got "${raw}"`);
+  }
+  return ms;
+}
+
+/**
+ * About 1 s per attempt on AWS: DynamoDB answers in milliseconds, so an attempt that takes longer is
+ * better retried than waited for, and a throttled table does not hold Lambda environments for seconds.
+ */
+export const DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS = 1_000;
+export const DEFAULT_DYNAMODB_MAX_ATTEMPTS = 3;
+
 function endpointFrom(env: Env): string | undefined {
   const endpoint = envValue(env, 'DYNAMODB_ENDPOINT');
   if (endpoint === undefined) return undefined;
@@ -106,5 +141,26 @@ export function loadConfig(env: Env = process.env): Config {
       /^[\w.#:/-]{1,255}$/,
       '1-255 characters from A-Z a-z 0-9 _ . # : / -',
     ),
+    activityShards: envInt(env, 'ACTIVITY_SHARDS', {
+      fallback: DEFAULT_ACTIVITY_SHARDS,
+      min: 1,
+      max: MAX_ACTIVITY_SHARDS,
+    }),
+    activityBucketMs: activityBucketMsFrom(env),
+    dynamodb: {
+      requestTimeoutMs:
+        envValue(env, 'DYNAMODB_REQUEST_TIMEOUT_MS') === undefined
+          ? undefined
+          : envInt(env, 'DYNAMODB_REQUEST_TIMEOUT_MS', {
+              fallback: DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS,
+              min: 100,
+              max: 10_000,
+            }),
+      maxAttempts: envInt(env, 'DYNAMODB_MAX_ATTEMPTS', {
+        fallback: DEFAULT_DYNAMODB_MAX_ATTEMPTS,
+        min: 1,
+        max: 10,
+      }),
+    },
   };
 }

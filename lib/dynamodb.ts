@@ -1,15 +1,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_DYNAMODB_MAX_ATTEMPTS, DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS } from './config.ts';
 
 /**
- * Time budget of one DynamoDB request. With the retries below, the worst case (about 3 x 3 s plus
- * backoff) stays well inside the functions' 10 s timeout and API Gateway's 30 s limit.
+ * Time budget of one DynamoDB request attempt on a local DynamoDB (the embedded one answers a burst of
+ * parallel requests one by one, so a busy laptop can take a second or more).
  */
 export const DYNAMODB_TIMEOUTS = {
   connectionTimeout: 1_000,
   requestTimeout: 3_000,
 } as const;
-export const DYNAMODB_MAX_ATTEMPTS = 3;
+/**
+ * On AWS, DynamoDB answers in milliseconds: an attempt that takes a second is retried rather than
+ * waited for, so a throttled table does not hold Lambda environments for seconds. One request's worst
+ * case, 3 attempts of 1 s plus the SDK's backoff (under 2 s when throttled), keeps even the rare
+ * two-request path of a session function inside its 10 s timeout and API Gateway's 30 s.
+ */
+export const AWS_DYNAMODB_REQUEST_TIMEOUT_MS = DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS;
+export const DYNAMODB_MAX_ATTEMPTS = DEFAULT_DYNAMODB_MAX_ATTEMPTS;
 
 export interface DynamoClientOptions {
   /** A local DynamoDB (the embedded one, or another); unset on AWS. */
@@ -18,6 +26,10 @@ export interface DynamoClientOptions {
   region?: string;
   /** Sign with placeholder credentials; defaults to true for a local endpoint. */
   placeholderCredentials?: boolean;
+  /** Time budget of one attempt (config `dynamodb.requestTimeoutMs`); by default 1 s on AWS, 3 s locally. */
+  requestTimeoutMs?: number;
+  /** Attempts per request, the first included (config `dynamodb.maxAttempts`). */
+  maxAttempts?: number;
 }
 
 /**
@@ -26,13 +38,20 @@ export interface DynamoClientOptions {
  * environment: the caller passes what lib/config.ts read.
  */
 export function createDocumentClient(options: DynamoClientOptions = {}): DynamoDBDocumentClient {
-  const placeholder = options.placeholderCredentials ?? options.endpoint !== undefined;
+  const local = options.endpoint !== undefined;
+  const placeholder = options.placeholderCredentials ?? local;
+  const requestTimeout =
+    options.requestTimeoutMs ?? (local ? DYNAMODB_TIMEOUTS.requestTimeout : AWS_DYNAMODB_REQUEST_TIMEOUT_MS);
   const client = new DynamoDBClient({
     endpoint: options.endpoint,
     region: options.region ?? 'us-east-1',
-    maxAttempts: DYNAMODB_MAX_ATTEMPTS,
+    maxAttempts: options.maxAttempts ?? DYNAMODB_MAX_ATTEMPTS,
     // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
-    requestHandler: { ...DYNAMODB_TIMEOUTS, throwOnRequestTimeout: true },
+    requestHandler: {
+      connectionTimeout: Math.min(DYNAMODB_TIMEOUTS.connectionTimeout, requestTimeout),
+      requestTimeout,
+      throwOnRequestTimeout: true,
+    },
     ...(placeholder ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   return DynamoDBDocumentClient.from(client, {

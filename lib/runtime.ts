@@ -16,9 +16,13 @@ export const documentClient = createDocumentClient({
   endpoint: config.dynamodbEndpoint,
   region: config.region,
   placeholderCredentials: config.placeholderCredentials,
+  requestTimeoutMs: config.dynamodb.requestTimeoutMs,
+  maxAttempts: config.dynamodb.maxAttempts,
 });
 
 export const repository = new SessionRepository(documentClient, {
   tableName: config.tableName,
   inactiveDays: config.inactiveDays,
+  activityShards: config.activityShards,
+  activityBucketMs: config.activityBucketMs,
 });

@@ -5,6 +5,7 @@
 // zod/mini: the same rules as zod's classic API at a fraction of the bundle size and start-up cost.
 import * as z from 'zod/mini';
 import { type ErrorDetail, ValidationError } from './errors.ts';
+import { MAX_ACTIVITY_SHARDS } from './shard.ts';
 
 export const LIMITS = {
   userIdLength: 128,
@@ -263,6 +264,19 @@ export const sweepInputSchema = z.strictObject(
       wholeNumber(1, LIMITS.inactiveDaysMax, `must be from 1 to ${LIMITS.inactiveDaysMax}`),
     ),
     dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
+    // A scheduled worker's share of the index's shard values; omitted, the sweep covers every one.
+    shards: z.optional(
+      z
+        .array(wholeNumber(0, MAX_ACTIVITY_SHARDS - 1, `must be from 0 to ${MAX_ACTIVITY_SHARDS - 1}`), {
+          error: 'must be a list of shard values',
+        })
+        .check(
+          z.minLength(1, { error: 'must name at least one shard value' }),
+          z.maxLength(MAX_ACTIVITY_SHARDS, {
+            error: `must name at most ${MAX_ACTIVITY_SHARDS} shard values`,
+          }),
+        ),
+    ),
   },
   NOT_OBJECT,
 );

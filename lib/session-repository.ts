@@ -7,7 +7,14 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { activityTimes, type Clock, inactiveCutoff, systemClock } from './clock.ts';
+import {
+  type ActivityTimes,
+  activityTimes,
+  type Clock,
+  inactiveBucketBound,
+  inactiveCutoff,
+  systemClock,
+} from './clock.ts';
 import { isConditionFailed, translateDynamoError } from './dynamo-errors.ts';
 import { NotFoundError, VersionConflictError } from './errors.ts';
 import { mergeAsync } from './merge-async.ts';
@@ -29,19 +36,45 @@ import {
   deleteRequest,
   getRequest,
   inactiveQueryRequest,
+  moveToShardRequest,
   newSessionItem,
   replaceExpiredRequest,
+  shardEntriesRequest,
   updateRequest,
   type WriteGuard,
 } from './session-requests.ts';
-import { ACTIVITY_SHARDS } from './shard.ts';
+import {
+  activityShardOf,
+  DEFAULT_ACTIVITY_BUCKET_MS,
+  DEFAULT_ACTIVITY_SHARDS,
+  MAX_ACTIVITY_SHARDS,
+} from './shard.ts';
 
 export interface SessionRepositoryOptions {
   tableName: string;
   /** Days without activity after which a session is gone for every operation. */
   inactiveDays: number;
   clock?: Clock;
+  /** Shards of the `byUpdatedAt` index that writes use (config `activityShards`). */
+  activityShards?: number;
+  /** Length of an activity bucket in milliseconds (config `activityBucketMs`). */
+  activityBucketMs?: number;
 }
+
+/** Which index shards a read of inactive sessions covers. */
+export interface InactivePagesOptions {
+  /** Shard values to read, each from 0 to MAX_ACTIVITY_SHARDS - 1; every shard value when omitted. */
+  shards?: readonly number[] | undefined;
+}
+
+/** Shards read at once: enough to keep a sweep's deletes fed, few enough not to burst the table. */
+const SHARD_READS_IN_FLIGHT = 16;
+
+/** Every shard value any shard count can produce: what a sweep with no share covers. */
+export const ALL_SHARD_VALUES: readonly number[] = Array.from(
+  { length: MAX_ACTIVITY_SHARDS },
+  (_, shard) => shard,
+);
 
 export interface WriteOptions {
   /** When given, the write succeeds only if the stored version still equals it. */
@@ -51,6 +84,7 @@ export interface WriteOptions {
 /** An index entry of a session that has been inactive longer than the window. */
 export interface InactiveSession {
   userId: string;
+  /** The index's sort key: the start of the last activity bucket (the exact time on an older item). */
   updatedAt: string;
 }
 
@@ -61,6 +95,22 @@ export interface InactivePage {
 }
 
 export type SweepOutcome = 'deleted' | 'skipped';
+
+/** An index entry as the index holds it: where the session sits now. */
+export interface ShardEntry {
+  userId: string;
+  activityShard: number;
+  updatedAt: string;
+}
+
+/** One page of a shard's index entries, with the read capacity DynamoDB charged for it. */
+export interface ShardEntryPage {
+  entries: ShardEntry[];
+  consumedReadCapacity: number;
+}
+
+/** `moved`; `unchanged`: already on its shard under the current count; `skipped`: written meanwhile. */
+export type MoveOutcome = 'moved' | 'unchanged' | 'skipped';
 
 export type { BookingPatch, Context, SessionPatch };
 
@@ -74,12 +124,16 @@ export class SessionRepository {
   readonly #table: string;
   readonly #inactiveDays: number;
   readonly #clock: Clock;
+  readonly #activityShards: number;
+  readonly #activityBucketMs: number;
 
   constructor(doc: DynamoDBDocumentClient, options: SessionRepositoryOptions) {
     this.#doc = doc;
     this.#table = options.tableName;
     this.#inactiveDays = options.inactiveDays;
     this.#clock = options.clock ?? systemClock;
+    this.#activityShards = options.activityShards ?? DEFAULT_ACTIVITY_SHARDS;
+    this.#activityBucketMs = options.activityBucketMs ?? DEFAULT_ACTIVITY_BUCKET_MS;
   }
 
   get tableName(): string {
@@ -99,7 +153,7 @@ export class SessionRepository {
     const channel = parseInput(sourceSchema, source, 'source');
     // Two rounds suffice: the second update only fails if the item expired again within milliseconds.
     for (let attempt = 0; ; attempt++) {
-      const times = activityTimes(this.#clock(), this.#inactiveDays);
+      const times = this.#activity(id);
       const candidate = randomUUID();
       try {
         const { Attributes } = await this.#send(
@@ -138,7 +192,7 @@ export class SessionRepository {
   async update(userId: string, patch: SessionPatch, options: WriteOptions = {}): Promise<Session> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const checked = parseInput(patchSchema, patch);
-    const times = activityTimes(this.#clock(), this.#inactiveDays);
+    const times = this.#activity(id);
     const guard = { writeId: randomUUID(), expectedVersion: options.expectedVersion };
     return this.#conditionalUpdate(
       id,
@@ -153,7 +207,7 @@ export class SessionRepository {
    */
   async clear(userId: string, options: WriteOptions = {}): Promise<Session> {
     const id = parseInput(userIdSchema, userId, 'userId');
-    const times = activityTimes(this.#clock(), this.#inactiveDays);
+    const times = this.#activity(id);
     const guard = { writeId: randomUUID(), expectedVersion: options.expectedVersion };
     return this.#conditionalUpdate(id, new UpdateCommand(clearRequest(this.#table, id, times, guard)), guard);
   }
@@ -189,10 +243,27 @@ export class SessionRepository {
     for await (const page of this.inactivePages(cutoff)) yield* page.sessions;
   }
 
-  /** The pages behind `findInactive`, for a given cutoff, with their read capacity. */
-  inactivePages(cutoff: string): AsyncGenerator<InactivePage, void, undefined> {
-    const shards = Array.from({ length: ACTIVITY_SHARDS }, (_, shard) => this.#shardPages(shard, cutoff));
-    return mergeAsync(shards);
+  /**
+   * The pages behind `findInactive`, for an exact cutoff, with their read capacity. Reads the given
+   * shard values (all MAX_ACTIVITY_SHARDS by default, so sessions written under any shard count are
+   * found) below `inactiveBucketBound(cutoff)`: every entry returned was inactive at `cutoff`, and one
+   * that expired less than one activity bucket before it is returned by a later call.
+   */
+  inactivePages(
+    cutoff: string,
+    options: InactivePagesOptions = {},
+  ): AsyncGenerator<InactivePage, void, undefined> {
+    const shards = options.shards ?? ALL_SHARD_VALUES;
+    for (const shard of shards) {
+      if (!Number.isInteger(shard) || shard < 0 || shard >= MAX_ACTIVITY_SHARDS) {
+        throw new RangeError(`shard values run from 0 to ${MAX_ACTIVITY_SHARDS - 1}, got ${shard}`);
+      }
+    }
+    const bound = inactiveBucketBound(cutoff, this.#activityBucketMs);
+    return mergeAsync(
+      [...new Set(shards)].map((shard) => this.#shardPages(shard, bound)),
+      SHARD_READS_IN_FLIGHT,
+    );
   }
 
   /** Deletes a session only if it is still inactive at `cutoff`; one conditional DeleteItem. */
@@ -206,11 +277,49 @@ export class SessionRepository {
     }
   }
 
-  async *#shardPages(shard: number, cutoff: string): AsyncGenerator<InactivePage, void, undefined> {
+  /** Every index entry of one shard value, page by page (the shard backfill's read). */
+  async *shardEntryPages(shard: number): AsyncGenerator<ShardEntryPage, void, undefined> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#send(new QueryCommand(shardEntriesRequest(this.#table, shard, startKey)));
+      yield {
+        entries: (page.Items ?? []).map((item) => ({
+          userId: String(item.userId),
+          activityShard: Number(item.activityShard),
+          updatedAt: String(item.updatedAt),
+        })),
+        consumedReadCapacity: page.ConsumedCapacity?.CapacityUnits ?? 0,
+      };
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  /** The shard a write of `userId` uses under the current shard count. */
+  currentShardOf(userId: string): number {
+    return activityShardOf(userId, this.#activityShards);
+  }
+
+  /**
+   * Moves a session's index entry to its shard under the current count, if the entry is unchanged since
+   * it was read; one conditional UpdateItem, none when it is already there.
+   */
+  async moveToCurrentShard(entry: ShardEntry): Promise<MoveOutcome> {
+    const target = this.currentShardOf(entry.userId);
+    if (target === entry.activityShard) return 'unchanged';
+    try {
+      await this.#send(new UpdateCommand(moveToShardRequest(this.#table, entry.userId, entry, target)));
+      return 'moved';
+    } catch (error) {
+      if (isConditionFailed(error)) return 'skipped';
+      throw error;
+    }
+  }
+
+  async *#shardPages(shard: number, bucketBound: string): AsyncGenerator<InactivePage, void, undefined> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#send(
-        new QueryCommand(inactiveQueryRequest(this.#table, shard, cutoff, startKey)),
+        new QueryCommand(inactiveQueryRequest(this.#table, shard, bucketBound, startKey)),
       );
       const sessions = (page.Items ?? []).map((item) => ({
         userId: String(item.userId),
@@ -244,8 +353,19 @@ export class SessionRepository {
     throw new NotFoundError('session not found');
   }
 
+  /** The times and index placement of an activity of `userId` now. */
+  #activity(userId: string): ActivityTimes {
+    return activityTimes(this.#clock(), this.#inactiveDays, {
+      userId,
+      activityShards: this.#activityShards,
+      activityBucketMs: this.#activityBucketMs,
+    });
+  }
+
   #isLive(item: Record<string, unknown> | undefined, cutoff: string): item is Record<string, unknown> {
-    return item !== undefined && typeof item.updatedAt === 'string' && item.updatedAt >= cutoff;
+    // An item written before `updatedAtExact` existed holds its exact last activity in `updatedAt`.
+    const lastActivity = item?.updatedAtExact ?? item?.updatedAt;
+    return item !== undefined && typeof lastActivity === 'string' && lastActivity >= cutoff;
   }
 
   #liveSession(item: Record<string, unknown> | undefined): Session | undefined {

@@ -12,7 +12,6 @@ import type {
 import type { ActivityTimes } from './clock.ts';
 import type { SessionPatch, Source } from './schema.ts';
 import type { SessionItem } from './session.ts';
-import { activityShardOf } from './shard.ts';
 
 export const BY_UPDATED_AT_INDEX = 'byUpdatedAt';
 
@@ -24,6 +23,7 @@ const NAMES = {
   '#version': 'version',
   '#createdAt': 'createdAt',
   '#updatedAt': 'updatedAt',
+  '#updatedAtExact': 'updatedAtExact',
   '#expiresAt': 'expiresAt',
   '#purgeAt': 'purgeAt',
   '#activityShard': 'activityShard',
@@ -39,10 +39,18 @@ function names(...keys: Name[]): Record<string, string> {
   return Object.fromEntries(keys.map((key) => [key, NAMES[key]]));
 }
 
+/**
+ * The last activity is the exact `updatedAtExact`; an item written before it existed holds the exact
+ * time in `updatedAt` (now the bucket start, never later than `updatedAtExact`). So "active since the
+ * cutoff" is either attribute at or after it: a comparison with a missing attribute is false, and for a
+ * bucketed item the second implies the first. Each condition below names both attributes.
+ */
+const WAS_ACTIVE_SINCE_CUTOFF = '(#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)';
+const WAS_INACTIVE_SINCE_CUTOFF = `(NOT ${WAS_ACTIVE_SINCE_CUTOFF})`;
 /** The item is missing, or its last activity is older than the window: either way no live session. */
-const IS_NOT_LIVE = 'attribute_not_exists(#userId) OR #updatedAt < :cutoff';
-const IS_LIVE = 'attribute_exists(#userId) AND #updatedAt >= :cutoff';
-const IS_MISSING_OR_LIVE = 'attribute_not_exists(#userId) OR #updatedAt >= :cutoff';
+const IS_NOT_LIVE = `attribute_not_exists(#userId) OR ${WAS_INACTIVE_SINCE_CUTOFF}`;
+const IS_LIVE = `attribute_exists(#userId) AND ${WAS_ACTIVE_SINCE_CUTOFF}`;
+const IS_MISSING_OR_LIVE = `attribute_not_exists(#userId) OR ${WAS_ACTIVE_SINCE_CUTOFF}`;
 const VERSION_MATCHES = '#version = :expectedVersion';
 /**
  * Fails when this very write was already applied: the SDK retries a request whose answer was lost, and
@@ -57,11 +65,19 @@ export interface WriteGuard {
   expectedVersion: number | undefined;
 }
 
-const TOUCH = '#updatedAt = :updatedAt, #expiresAt = :expiresAt, #purgeAt = :purgeAt';
+/**
+ * An activity: the exact time, and the index key (bucket start, current shard). Within one bucket and
+ * shard the key attributes get the values they already hold, and the index entry does not move.
+ */
+const TOUCH =
+  '#updatedAtExact = :updatedAtExact, #updatedAt = :activityBucket, #activityShard = :activityShard, ' +
+  '#expiresAt = :expiresAt, #purgeAt = :purgeAt';
 
 function touchValues(times: ActivityTimes) {
   return {
-    ':updatedAt': times.updatedAt,
+    ':updatedAtExact': times.updatedAt,
+    ':activityBucket': times.activityBucket,
+    ':activityShard': times.activityShard,
     ':expiresAt': times.expiresAt,
     ':purgeAt': times.purgeAt,
   };
@@ -80,12 +96,13 @@ export function newSessionItem(
     source,
     version: 1,
     createdAt: times.updatedAt,
-    updatedAt: times.updatedAt,
+    updatedAt: times.activityBucket,
+    updatedAtExact: times.updatedAt,
     expiresAt: times.expiresAt,
     step: null,
     booking: {},
     context: {},
-    activityShard: activityShardOf(userId),
+    activityShard: times.activityShard,
     purgeAt: times.purgeAt,
   };
 }
@@ -108,9 +125,9 @@ export function createOrGetRequest(
     Key: { userId },
     UpdateExpression:
       'SET #sessionId = if_not_exists(#sessionId, :sessionId), #source = if_not_exists(#source, :source), ' +
-      '#version = if_not_exists(#version, :one), #createdAt = if_not_exists(#createdAt, :updatedAt), ' +
+      '#version = if_not_exists(#version, :one), #createdAt = if_not_exists(#createdAt, :updatedAtExact), ' +
       '#step = if_not_exists(#step, :null), #booking = if_not_exists(#booking, :empty), ' +
-      '#context = if_not_exists(#context, :empty), #activityShard = :activityShard, ' +
+      '#context = if_not_exists(#context, :empty), ' +
       TOUCH,
     ConditionExpression: IS_MISSING_OR_LIVE,
     ExpressionAttributeNames: names(
@@ -124,6 +141,7 @@ export function createOrGetRequest(
       '#context',
       '#activityShard',
       '#updatedAt',
+      '#updatedAtExact',
       '#expiresAt',
       '#purgeAt',
     ),
@@ -133,7 +151,6 @@ export function createOrGetRequest(
       ':one': 1,
       ':null': null,
       ':empty': {},
-      ':activityShard': activityShardOf(userId),
       ':cutoff': times.cutoff,
       ...touchValues(times),
     },
@@ -147,7 +164,7 @@ export function replaceExpiredRequest(table: string, item: SessionItem, cutoff: 
     TableName: table,
     Item: item,
     ConditionExpression: IS_NOT_LIVE,
-    ExpressionAttributeNames: names('#userId', '#updatedAt'),
+    ExpressionAttributeNames: names('#userId', '#updatedAt', '#updatedAtExact'),
     ExpressionAttributeValues: { ':cutoff': cutoff },
   };
 }
@@ -173,6 +190,8 @@ export function updateRequest(
     '#userId',
     '#version',
     '#updatedAt',
+    '#updatedAtExact',
+    '#activityShard',
     '#expiresAt',
     '#purgeAt',
   );
@@ -229,7 +248,18 @@ export function clearRequest(
     userId,
     ['#version = #version + :one', TOUCH, '#step = :null', '#booking = :empty', '#context = :empty'],
     [],
-    names('#userId', '#version', '#updatedAt', '#expiresAt', '#purgeAt', '#step', '#booking', '#context'),
+    names(
+      '#userId',
+      '#version',
+      '#updatedAt',
+      '#updatedAtExact',
+      '#activityShard',
+      '#expiresAt',
+      '#purgeAt',
+      '#step',
+      '#booking',
+      '#context',
+    ),
     {
       ':one': 1,
       ':null': null,
@@ -286,7 +316,7 @@ export function deleteRequest(
   return {
     ...request,
     ConditionExpression: `${IS_NOT_LIVE} OR ${VERSION_MATCHES}`,
-    ExpressionAttributeNames: names('#userId', '#updatedAt', '#version'),
+    ExpressionAttributeNames: names('#userId', '#updatedAt', '#updatedAtExact', '#version'),
     ExpressionAttributeValues: {
       ':cutoff': cutoff,
       ':expectedVersion': expectedVersion,
@@ -294,31 +324,81 @@ export function deleteRequest(
   };
 }
 
-/** Index entries of one shard whose last activity is before `cutoff`, oldest first. */
+/**
+ * Index entries of one shard whose activity bucket starts before `bucketBound` (see
+ * `inactiveBucketBound`), oldest first.
+ */
 export function inactiveQueryRequest(
   table: string,
   shard: number,
-  cutoff: string,
+  bucketBound: string,
   exclusiveStartKey: Record<string, unknown> | undefined,
 ): QueryCommandInput {
   return {
     TableName: table,
     IndexName: BY_UPDATED_AT_INDEX,
-    KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :cutoff',
+    KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :bucketBound',
     ExpressionAttributeNames: names('#activityShard', '#updatedAt'),
-    ExpressionAttributeValues: { ':shard': shard, ':cutoff': cutoff },
+    ExpressionAttributeValues: { ':shard': shard, ':bucketBound': bucketBound },
     ExclusiveStartKey: exclusiveStartKey,
     ReturnConsumedCapacity: 'TOTAL',
   };
 }
 
-/** Deletes a session only if it is still inactive: a user who came back since the index read keeps it. */
+/**
+ * Deletes a session only if its exact last activity is still before `cutoff`: a user who came back
+ * since the index read keeps it.
+ */
 export function deleteIfInactiveRequest(table: string, userId: string, cutoff: string): DeleteCommandInput {
   return {
     TableName: table,
     Key: { userId },
-    ConditionExpression: 'attribute_exists(#userId) AND #updatedAt < :cutoff',
-    ExpressionAttributeNames: names('#userId', '#updatedAt'),
+    ConditionExpression: `attribute_exists(#userId) AND ${WAS_INACTIVE_SINCE_CUTOFF}`,
+    ExpressionAttributeNames: names('#userId', '#updatedAt', '#updatedAtExact'),
     ExpressionAttributeValues: { ':cutoff': cutoff },
+  };
+}
+
+/** Every index entry of one shard value, oldest first: what the shard backfill walks. */
+export function shardEntriesRequest(
+  table: string,
+  shard: number,
+  exclusiveStartKey: Record<string, unknown> | undefined,
+): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: BY_UPDATED_AT_INDEX,
+    KeyConditionExpression: '#activityShard = :shard',
+    ExpressionAttributeNames: names('#activityShard'),
+    ExpressionAttributeValues: { ':shard': shard },
+    ExclusiveStartKey: exclusiveStartKey,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/**
+ * Moves a session's index entry to another shard, only if the entry is still as the index showed it
+ * (same shard, same `updatedAt`). A write since then has already placed it under the count its writer
+ * uses, and this one must not move it back; a write in the same bucket and shard changed no data this
+ * request touches. Sets nothing but `activityShard`: no activity, no version.
+ */
+export function moveToShardRequest(
+  table: string,
+  userId: string,
+  from: { activityShard: number; updatedAt: string },
+  toShard: number,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: { userId },
+    UpdateExpression: 'SET #activityShard = :toShard',
+    ConditionExpression:
+      'attribute_exists(#userId) AND #activityShard = :fromShard AND #updatedAt = :indexed',
+    ExpressionAttributeNames: names('#userId', '#activityShard', '#updatedAt'),
+    ExpressionAttributeValues: {
+      ':toShard': toShard,
+      ':fromShard': from.activityShard,
+      ':indexed': from.updatedAt,
+    },
   };
 }

@@ -16,6 +16,11 @@ export interface Session {
 
 /** A session as stored: the public fields plus the index shard, the TTL backstop and the last write's id. */
 export interface SessionItem extends Session {
+  /**
+   * Stored, `updatedAt` is the start of the activity bucket (the index's sort key) and this is the exact
+   * last activity. Items written before the bucket existed lack it and hold the exact time in `updatedAt`.
+   */
+  updatedAtExact?: string;
   activityShard: number;
   purgeAt: number;
   lastWriteId?: string;
@@ -30,7 +35,7 @@ export function toSession(item: Record<string, unknown>): Session {
     source: stored.source,
     version: stored.version,
     createdAt: stored.createdAt,
-    updatedAt: stored.updatedAt,
+    updatedAt: stored.updatedAtExact ?? stored.updatedAt,
     expiresAt: stored.expiresAt,
     step: stored.step ?? null,
     booking: stored.booking ?? {},

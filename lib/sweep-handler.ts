@@ -1,6 +1,6 @@
 /**
- * The middleware stack of the scheduled sweep: EventBridge Scheduler sends `{}`, and an operator may
- * invoke it with `{"inactiveDays"?, "dryRun"?}`. Answers `{ok: true, report}` or `{ok: false, error}`.
+ * The middleware stack of the scheduled sweep: each worker's schedule sends `{"shards": [...]}`, and an
+ * operator may invoke it with `{"inactiveDays"?, "dryRun"?, "shards"?}`. Answers `{ok: true, report}` or `{ok: false, error}`.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -64,6 +64,7 @@ export const sweepHandler = middy<unknown, SweepResponse, Error, Context>()
       const report = await sweepInactiveSessions(repository, {
         inactiveDays: windowFor(input.inactiveDays),
         dryRun: input.dryRun ?? false,
+        shards: input.shards,
         concurrency,
         now: new Date(),
         remainingTimeMs: () => context.getRemainingTimeInMillis(),

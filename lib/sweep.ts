@@ -20,6 +20,8 @@ export interface SweepOptions {
   throttleRetries?: number;
   /** Called for every delete that failed for good; the sweep goes on. */
   onError?: (error: unknown, session: InactiveSession) => void;
+  /** This worker's share of the index's shard values; every shard value when omitted. */
+  shards?: readonly number[] | undefined;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -83,7 +85,7 @@ export async function sweepInactiveSessions(
 
   const inFlight = new Set<Promise<void>>();
   try {
-    pages: for await (const page of sessions.inactivePages(cutoff)) {
+    pages: for await (const page of sessions.inactivePages(cutoff, { shards: options.shards })) {
       report.consumedReadCapacity += page.consumedReadCapacity;
       for (const session of page.sessions) {
         if (outOfTime()) {

@@ -11,6 +11,12 @@ const FUNCTION_ACCESS = {
   sweep: { table: ['dynamodb:DeleteItem'], index: ['dynamodb:Query'] },
 };
 
+/** The shard values the sweep covers: lib/shard.ts's MAX_ACTIVITY_SHARDS (the template test checks). */
+const MAX_ACTIVITY_SHARDS = 256;
+
+/** Session functions that may get reserved concurrency (the stage parameter `reservedConcurrency`). */
+const SESSION_FUNCTIONS = ['createOrGet', 'getSession', 'update', 'clear', 'delete'];
+
 /** Functions the chatbot Lambda may invoke directly. */
 const CHATBOT_FUNCTIONS = ['createOrGet', 'getSession', 'update', 'clear', 'delete'];
 
@@ -96,6 +102,74 @@ function serviceRole(service, policyName, sourceArn, statements) {
   };
 }
 
+/** A whole number from `min` to `max`, or a clear packaging error naming the parameter. */
+function wholeNumber(name, raw, min, max) {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+const RATE_UNIT_SECONDS = { minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86400, days: 86400 };
+
+/** The interval of a `rate(...)` expression in seconds; undefined for a cron expression. */
+function rateSeconds(expression) {
+  const match = /^rate\((\d+) (minutes?|hours?|days?)\)$/.exec(String(expression).trim());
+  return match ? Number(match[1]) * RATE_UNIT_SECONDS[match[2]] : undefined;
+}
+
+/**
+ * Worker i's share of the shard values: those equal to i modulo the worker count. Shares are disjoint,
+ * cover every value up to MAX_ACTIVITY_SHARDS, and each holds an equal part of the shards in use.
+ */
+function shardShares(workers) {
+  const shares = Array.from({ length: workers }, () => []);
+  for (let shard = 0; shard < MAX_ACTIVITY_SHARDS; shard++) shares[shard % workers].push(shard);
+  return shares;
+}
+
+/**
+ * One EventBridge Scheduler target per sweep worker: its share as input, the scheduler's own role, a
+ * retry policy, and the dead-letter queue for invocations that still fail.
+ */
+function sweepTarget(share) {
+  return {
+    Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+    RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] },
+    Input: JSON.stringify({ shards: share }),
+    RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+    DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['SweepDeadLetterQueue', 'Arn'] } },
+  };
+}
+
+/** Warm throughput of the table or the index, or undefined when both figures are 0 (left unset). */
+function warmThroughput(name, read, write) {
+  const reads = wholeNumber(`warmThroughput.${name}ReadUnitsPerSecond`, read ?? 0, 0, 40_000_000);
+  const writes = wholeNumber(`warmThroughput.${name}WriteUnitsPerSecond`, write ?? 0, 0, 40_000_000);
+  if (reads === 0 && writes === 0) return undefined;
+  return {
+    ...(reads > 0 ? { ReadUnitsPerSecond: reads } : {}),
+    ...(writes > 0 ? { WriteUnitsPerSecond: writes } : {}),
+  };
+}
+
+/**
+ * The `byUpdatedAt` index as serverless.yml defines it, with warm throughput: an extension replaces the
+ * table's whole list of indexes (the template test checks both definitions agree).
+ */
+function sessionsIndex(warm) {
+  return {
+    IndexName: 'byUpdatedAt',
+    KeySchema: [
+      { AttributeName: 'activityShard', KeyType: 'HASH' },
+      { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' },
+    WarmThroughput: warm,
+  };
+}
+
 module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
@@ -129,22 +203,82 @@ module.exports = async ({ resolveVariable }) => {
     }
   }
   resources.SweepSchedulerRole = schedulerRole();
+
+  const activityShards = wholeNumber(
+    'activityShards',
+    await resolveVariable('param:activityShards'),
+    1,
+    MAX_ACTIVITY_SHARDS,
+  );
+  // More workers than shards in use would give some workers only empty shards.
+  const workers = wholeNumber('sweepWorkers', await resolveVariable('param:sweepWorkers'), 1, activityShards);
+  const schedule = await resolveVariable('param:sweepSchedule');
+  const timeout = wholeNumber('sweepTimeout', await resolveVariable('param:sweepTimeout'), 60, 900);
+  const interval = rateSeconds(schedule);
+  // A run that ends before the worker's next one starts never overlaps it: each worker holds one of the
+  // reserved environments at a time. A cron schedule is the operator's to space out.
+  if (interval !== undefined && timeout >= interval) {
+    throw new Error(
+      `sweepTimeout (${timeout} s) must be shorter than the sweepSchedule interval (${schedule})`,
+    );
+  }
+  const shares = shardShares(workers);
+  // osls builds the first worker's schedule from the sweep's `schedule` event (serverless-offline runs
+  // that one locally); the others are built here the same way.
+  for (let worker = 2; worker <= workers; worker++) {
+    resources[`SweepSchedulerSchedule${worker}`] = {
+      Type: 'AWS::Scheduler::Schedule',
+      Properties: {
+        Name: `${service}-${stage}-sweep-${worker}`,
+        ScheduleExpression: schedule,
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: sweepTarget(shares[worker - 1]),
+      },
+    };
+  }
+
+  const reserved = (await resolveVariable('param:reservedConcurrency')) ?? {};
+  const functionExtensions = {
+    // One environment per worker: the workers never wait for each other, and the sweep can never take
+    // more than that from the session functions.
+    SweepLambdaFunction: { Properties: { ReservedConcurrentExecutions: workers } },
+  };
+  for (const functionName of SESSION_FUNCTIONS) {
+    const count = wholeNumber(`reservedConcurrency.${functionName}`, reserved[functionName] ?? 0, 0, 100_000);
+    if (count > 0) {
+      functionExtensions[`${capitalised(functionName)}LambdaFunction`] = {
+        Properties: { ReservedConcurrentExecutions: count },
+      };
+    }
+  }
+
+  const warm = (await resolveVariable('param:warmThroughput')) ?? {};
+  const tableWarm = warmThroughput('table', warm.tableReadUnitsPerSecond, warm.tableWriteUnitsPerSecond);
+  const indexWarm = warmThroughput('index', warm.indexReadUnitsPerSecond, warm.indexWriteUnitsPerSecond);
+
   return {
     Resources: resources,
     extensions: {
+      ...functionExtensions,
       // osls would let the scheduler assume the sweep's own role; give it a role of its own instead,
       // with a retry policy and a dead-letter queue for invocations that still fail.
       SweepSchedulerSchedule1: {
         Properties: {
-          Target: {
-            Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
-            RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] },
-            Input: '{}',
-            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
-            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['SweepDeadLetterQueue', 'Arn'] } },
-          },
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          Target: sweepTarget(shares[0]),
         },
       },
+      ...(tableWarm || indexWarm
+        ? {
+            SessionsTable: {
+              Properties: {
+                ...(tableWarm ? { WarmThroughput: tableWarm } : {}),
+                ...(indexWarm ? { GlobalSecondaryIndexes: [sessionsIndex(indexWarm)] } : {}),
+              },
+            },
+          }
+        : {}),
       HttpApiStage: {
         Properties: {
           DefaultRouteSettings: {

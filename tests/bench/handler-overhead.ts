@@ -102,7 +102,12 @@ const PATCH: SessionPatch = {
 };
 
 function sessionItem(userId: string): Item {
-  return newSessionItem(userId, randomUUID(), 'Website', activityTimes(new Date(), 30)) as unknown as Item;
+  return newSessionItem(
+    userId,
+    randomUUID(),
+    'Website',
+    activityTimes(new Date(), 30, { userId }),
+  ) as unknown as Item;
 }
 
 async function loadHandlers(): Promise<Record<string, Handler>> {
@@ -117,7 +122,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
     return handler;
   };
   const poolUser = (side: Side, _prefix: string, i: number) => side.users[i % side.users.length] as string;
-  const times = () => activityTimes(new Date(), inactiveDays);
+  const times = (userId: string) => activityTimes(new Date(), inactiveDays, { userId });
   const attributes = (output: { Attributes?: Item; ConsumedCapacity?: { CapacityUnits?: number } }) => ({
     item: output.Attributes,
     consumedUnits: output.ConsumedCapacity?.CapacityUnits,
@@ -126,7 +131,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
     attributes(
       await doc.send(
         new UpdateCommand({
-          ...createOrGetRequest(table, userId, randomUUID(), 'Website', times()),
+          ...createOrGetRequest(table, userId, randomUUID(), 'Website', times(userId)),
           ...extra,
         }),
       ),
@@ -187,7 +192,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...updateRequest(table, userId, PATCH, times(), {
+              ...updateRequest(table, userId, PATCH, times(userId), {
                 writeId: randomUUID(),
                 expectedVersion: side.versions.get(userId),
               }),
@@ -210,7 +215,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...clearRequest(table, userId, times(), {
+              ...clearRequest(table, userId, times(userId), {
                 writeId: randomUUID(),
                 expectedVersion: side.versions.get(userId),
               }),

@@ -75,10 +75,10 @@ const sessionId = (i: number) => `00000000-0000-4000-8000-${i.toString(16).padSt
  * others active within the last 29 days. Identical for every table that uses the same `now`.
  */
 export function sweepFixture(size: number, expired: number, now: Date): { expired: Item[]; live: Item[] } {
-  const at = (secondsAgo: number) =>
-    activityTimes(new Date(now.getTime() - secondsAgo * 1000), INACTIVE_DAYS);
+  const at = (userId: string, secondsAgo: number) =>
+    activityTimes(new Date(now.getTime() - secondsAgo * 1000), INACTIVE_DAYS, { userId });
   const item = (userId: string, i: number, secondsAgo: number) =>
-    newSessionItem(userId, sessionId(i), 'Website', at(secondsAgo)) as unknown as Item;
+    newSessionItem(userId, sessionId(i), 'Website', at(userId, secondsAgo)) as unknown as Item;
   return {
     expired: Array.from({ length: expired }, (_, i) =>
       item(`gone-${i}`, i, (31 + (i % 60)) * DAY_S + ((i * 7_919) % DAY_S)),

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { MAX_ACTIVITY_SHARDS } from '../../lib/shard.ts';
 import { packageService, type Resource, type Template } from './package-service.ts';
 
 const CHATBOT_ROLE_ARN = 'arn:aws:iam::123456789012:role/chatbot';
@@ -55,6 +56,7 @@ interface FunctionProperties {
   Runtime: string;
   Architectures: string[];
   Timeout: number;
+  MemorySize?: number;
   ReservedConcurrentExecutions?: number;
   Role: unknown;
   Environment: { Variables: Record<string, string> };
@@ -215,6 +217,15 @@ describe('CloudFormation template from serverless package', () => {
   /** prod as configured for a real deploy: chatbot role, issuer and audience from the environment. */
   let configured: Template;
   let dev: Template;
+  /** prod sized for a large deployment from the environment: 64 shards, 4 sweep workers, warm throughput. */
+  let scaled: Template;
+  const scaledEnv = {
+    ACTIVITY_SHARDS: '64',
+    SWEEP_WORKERS: '4',
+    TABLE_WARM_READS: '12000',
+    TABLE_WARM_WRITES: '4000',
+    INDEX_WARM_WRITES: '4000',
+  };
   const configuredEnv = {
     CHATBOT_ROLE_ARN,
     JWT_ISSUER_URL: CONFIGURED_ISSUER,
@@ -222,10 +233,11 @@ describe('CloudFormation template from serverless package', () => {
   };
 
   beforeAll(async () => {
-    [prod, configured, dev] = await Promise.all([
+    [prod, configured, dev, scaled] = await Promise.all([
       packageService({ stage: 'prod' }),
       packageService({ stage: 'prod', env: configuredEnv }),
       packageService({ stage: 'dev' }),
+      packageService({ stage: 'prod', env: scaledEnv }),
     ]);
   }, 240_000);
 
@@ -509,6 +521,121 @@ describe('CloudFormation template from serverless package', () => {
       expect(sweep.Timeout).toBeGreaterThanOrEqual(60);
       expect(sweep.Timeout).toBeLessThanOrEqual(900);
     });
+  });
+
+  describe('scale settings', () => {
+    interface ScheduleProperties {
+      ScheduleExpression: string;
+      State: string;
+      FlexibleTimeWindow?: { Mode: string };
+      Target: ScheduleTarget & { Input: string };
+    }
+    const schedules = (template: Template) =>
+      resourcesOfType(template, 'AWS::Scheduler::Schedule').map(
+        ([, schedule]) => schedule.Properties as unknown as ScheduleProperties,
+      );
+    const sweepOf = (template: Template) => properties<FunctionProperties>(template, 'SweepLambdaFunction');
+
+    it.each(FUNCTION_NAMES)(
+      'gives %s the shard count, the bucket and the DynamoDB client settings',
+      (name) => {
+        const fn = properties<FunctionProperties>(scaled, `${FUNCTIONS[name].id}LambdaFunction`);
+        const params = stageParams('prod');
+
+        expect(fn.Environment.Variables).toMatchObject({
+          ACTIVITY_SHARDS: '64',
+          ACTIVITY_BUCKET: '1h',
+          DYNAMODB_REQUEST_TIMEOUT_MS: String(params.dynamodbRequestTimeoutMs),
+          DYNAMODB_MAX_ATTEMPTS: String(params.dynamodbMaxAttempts),
+        });
+        expect(
+          properties<FunctionProperties>(prod, `${FUNCTIONS[name].id}LambdaFunction`).Environment.Variables
+            .ACTIVITY_SHARDS,
+        ).toBe('32');
+      },
+    );
+
+    it('schedules one sweep per worker, with disjoint shares covering every shard value', () => {
+      const found = schedules(scaled);
+      const shares = found.map(
+        (schedule) => (JSON.parse(schedule.Target.Input) as { shards: number[] }).shards,
+      );
+      const all = shares.flat();
+
+      expect(found).toHaveLength(4);
+      expect(all).toHaveLength(MAX_ACTIVITY_SHARDS);
+      expect(new Set(all).size).toBe(MAX_ACTIVITY_SHARDS);
+      expect([...all].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: MAX_ACTIVITY_SHARDS }, (_, i) => i),
+      );
+      // Each worker gets an equal part of the 64 shards in use.
+      for (const share of shares) expect(share.filter((shard) => shard < 64)).toHaveLength(16);
+    });
+
+    it('gives every worker schedule the interval, the retry policy, the dead-letter queue and its own role', () => {
+      for (const schedule of schedules(scaled)) {
+        expect(schedule.ScheduleExpression).toBe(stageParams('prod').sweepSchedule);
+        expect(schedule.State).toBe('ENABLED');
+        expect(schedule.FlexibleTimeWindow).toEqual({ Mode: 'OFF' });
+        expect(isGetAttArn(schedule.Target.Arn, 'SweepLambdaFunction')).toBe(true);
+        expect(referencedId(schedule.Target.RoleArn)).toBe('SweepSchedulerRole');
+        expect(schedule.Target.RetryPolicy?.MaximumRetryAttempts).toBeGreaterThan(0);
+        expect(schedule.Target.RetryPolicy?.MaximumEventAgeInSeconds).toBeGreaterThan(0);
+        expect(referencedId(schedule.Target.DeadLetterConfig?.Arn)).toBe('SweepDeadLetterQueue');
+      }
+    });
+
+    it('reserves one environment per worker for the sweep, which ends before its next run', () => {
+      const interval = /^rate\((\d+) hours?\)$/.exec(String(stageParams('prod').sweepSchedule));
+
+      expect(sweepOf(scaled).ReservedConcurrentExecutions).toBe(4);
+      expect(sweepOf(prod).ReservedConcurrentExecutions).toBe(1);
+      expect(interval).not.toBeNull();
+      expect(sweepOf(prod).Timeout).toBeLessThan(Number(interval?.[1]) * 3600);
+      expect(sweepOf(prod).Timeout).toBe(stageParams('prod').sweepTimeout);
+      expect(sweepOf(prod).MemorySize).toBe(stageParams('prod').sweepMemory);
+    });
+
+    it('reserves the prod concurrency of each session function, and none in dev', () => {
+      const reserved = stageParams('prod').reservedConcurrency as Record<string, number>;
+
+      for (const name of SESSION_FUNCTIONS) {
+        const id = `${FUNCTIONS[name].id}LambdaFunction`;
+        expect(reserved[name]).toBeGreaterThan(0);
+        expect(properties<FunctionProperties>(prod, id).ReservedConcurrentExecutions).toBe(reserved[name]);
+        expect(properties<FunctionProperties>(dev, id).ReservedConcurrentExecutions).toBeUndefined();
+      }
+    });
+
+    it('sets warm throughput on the table and the index only when asked, keeping the index definition', () => {
+      const table = (template: Template) =>
+        properties<{ WarmThroughput?: unknown; GlobalSecondaryIndexes: Record<string, unknown>[] }>(
+          template,
+          'SessionsTable',
+        );
+      const { WarmThroughput: _warm, ...scaledIndex } = table(scaled).GlobalSecondaryIndexes[0] ?? {};
+
+      expect(table(prod).WarmThroughput).toBeUndefined();
+      expect(table(prod).GlobalSecondaryIndexes[0]).not.toHaveProperty('WarmThroughput');
+      expect(table(scaled).WarmThroughput).toEqual({
+        ReadUnitsPerSecond: 12_000,
+        WriteUnitsPerSecond: 4_000,
+      });
+      expect(table(scaled).GlobalSecondaryIndexes).toHaveLength(1);
+      expect(table(scaled).GlobalSecondaryIndexes[0]?.WarmThroughput).toEqual({ WriteUnitsPerSecond: 4_000 });
+      expect(scaledIndex).toEqual(table(prod).GlobalSecondaryIndexes[0]);
+    });
+
+    it.each([
+      [{ ACTIVITY_SHARDS: '300' }, /activityShards must be a whole number from 1 to 256/],
+      [{ ACTIVITY_SHARDS: '4', SWEEP_WORKERS: '8' }, /sweepWorkers must be a whole number from 1 to 4/],
+    ])(
+      'refuses %j at packaging',
+      async (env, message) => {
+        await expect(packageService({ stage: 'prod', env })).rejects.toThrow(message);
+      },
+      180_000,
+    );
   });
 
   describe('chatbot invoke permission', () => {

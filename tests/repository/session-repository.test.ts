@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { activityShardOf } from '../../lib/shard.ts';
+import { activityShardOf, DEFAULT_ACTIVITY_SHARDS } from '../../lib/shard.ts';
 import {
   manualClock,
   repositoryFor,
@@ -74,7 +74,7 @@ describe('SessionRepository', () => {
 
       const item = await storedItem(doc, userId);
 
-      expect(item?.activityShard).toBe(activityShardOf(userId));
+      expect(item?.activityShard).toBe(activityShardOf(userId, DEFAULT_ACTIVITY_SHARDS));
       expect(item?.purgeAt).toBe(Date.parse('2026-12-27T10:00:00.000Z') / 1000);
     });
 

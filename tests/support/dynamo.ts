@@ -56,11 +56,19 @@ export async function isolatedTable(): Promise<{
 
 export function repositoryFor(
   doc: DynamoDBDocumentClient,
-  options: { tableName?: string; clock?: Clock; inactiveDays?: number } = {},
+  options: {
+    tableName?: string;
+    clock?: Clock;
+    inactiveDays?: number;
+    activityShards?: number;
+    activityBucketMs?: number;
+  } = {},
 ): SessionRepository {
   return new SessionRepository(doc, {
     tableName: options.tableName ?? inject('tableName'),
     inactiveDays: options.inactiveDays ?? 30,
+    activityShards: options.activityShards,
+    activityBucketMs: options.activityBucketMs,
     ...(options.clock ? { clock: options.clock } : {}),
   });
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVITY_SHARDS } from '../../lib/shard.ts';
+import { MAX_ACTIVITY_SHARDS } from '../../lib/shard.ts';
 import { sweepInactiveSessions } from '../../lib/sweep.ts';
 import { isolatedTable, manualClock, repositoryFor, testDocumentClient } from '../support/dynamo.ts';
 import { countRequests } from '../support/request-counter.ts';
@@ -56,11 +56,11 @@ describe('sweepInactiveSessions', () => {
         errors: 0,
         complete: true,
       });
-      expect(report.examined).toBeLessThanOrEqual(EXPIRED + ACTIVITY_SHARDS);
+      expect(report.examined).toBeLessThanOrEqual(EXPIRED + MAX_ACTIVITY_SHARDS);
       const queries = requests.sent.filter((name) => name === 'Query');
-      expect(queries).toHaveLength(ACTIVITY_SHARDS);
+      expect(queries).toHaveLength(MAX_ACTIVITY_SHARDS);
       expect(requests.sent.filter((name) => name === 'DeleteItem')).toHaveLength(EXPIRED);
-      expect(requests.sent).toHaveLength(ACTIVITY_SHARDS + EXPIRED);
+      expect(requests.sent).toHaveLength(MAX_ACTIVITY_SHARDS + EXPIRED);
       // The deletes that went through were the expired sessions', each once: no active one was touched.
       expect(deletes.applied.map((entry) => entry.userId).sort()).toEqual(
         Array.from({ length: EXPIRED }, (_, index) => `expired-${index}`).sort(),
@@ -68,7 +68,7 @@ describe('sweepInactiveSessions', () => {
       // 100 keys-only entries fit in one 4 KB read unit per shard (0.5 RCU, eventually consistent);
       // reading the 10,000 active entries as well would cost about ten times that.
       expect(report.consumedReadCapacity).toBeGreaterThan(0);
-      expect(report.consumedReadCapacity).toBeLessThanOrEqual(ACTIVITY_SHARDS * 0.5);
+      expect(report.consumedReadCapacity).toBeLessThanOrEqual(MAX_ACTIVITY_SHARDS * 0.5);
     });
   });
 });

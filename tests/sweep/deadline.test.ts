@@ -10,7 +10,7 @@ import {
   storedItem,
   testDocumentClient,
 } from '../support/dynamo.ts';
-import { DAY_MS, type Seed, seedSessions, type TestTable, watchDeletes } from './support.ts';
+import { DAY_MS, EXACT_BUCKET_MS, type Seed, seedSessions, type TestTable, watchDeletes } from './support.ts';
 
 const NOW = new Date('2026-09-01T08:00:00.000Z');
 const CUTOFF = NOW.getTime() - 30 * DAY_MS;
@@ -35,7 +35,11 @@ describe('sweepInactiveSessions', () => {
     beforeEach(async () => {
       table = await isolatedTable();
       doc = testDocumentClient();
-      sessions = repositoryFor(doc, { tableName: table.tableName, clock: manualClock(NOW).clock });
+      sessions = repositoryFor(doc, {
+        tableName: table.tableName,
+        activityBucketMs: EXACT_BUCKET_MS,
+        clock: manualClock(NOW).clock,
+      });
       const expiredSeeds: Seed[] = Array.from({ length: EXPIRED }, (_, index) => ({
         userId: `expired-${index}`,
         updatedAt: new Date(CUTOFF - 1 - index * 3_600_000),

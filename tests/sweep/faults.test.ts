@@ -11,7 +11,14 @@ import {
   testDocumentClient,
 } from '../support/dynamo.ts';
 import { aroundCommands } from '../support/sdk-middleware.ts';
-import { type BeforeDelete, DAY_MS, seedSessions, type TestTable, watchDeletes } from './support.ts';
+import {
+  type BeforeDelete,
+  DAY_MS,
+  EXACT_BUCKET_MS,
+  seedSessions,
+  type TestTable,
+  watchDeletes,
+} from './support.ts';
 
 const NOW = new Date('2026-10-10T10:00:00.000Z');
 const CUTOFF = NOW.getTime() - 30 * DAY_MS;
@@ -98,7 +105,11 @@ describe('sweepInactiveSessions', () => {
     beforeEach(async () => {
       table = await isolatedTable();
       doc = testDocumentClient();
-      sessions = repositoryFor(doc, { tableName: table.tableName, clock: manualClock(NOW).clock });
+      sessions = repositoryFor(doc, {
+        tableName: table.tableName,
+        activityBucketMs: EXACT_BUCKET_MS,
+        clock: manualClock(NOW).clock,
+      });
     });
     afterEach(async () => {
       doc.destroy();

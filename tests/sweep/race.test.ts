@@ -10,7 +10,14 @@ import type { SessionItem } from '../../lib/session.ts';
 import type { SessionRepository } from '../../lib/session-repository.ts';
 import { type SweepReport, sweepInactiveSessions } from '../../lib/sweep.ts';
 import { isolatedTable, manualClock, repositoryFor, testDocumentClient } from '../support/dynamo.ts';
-import { DAY_MS, seededRandom, seedSessions, type TestTable, watchDeletes } from './support.ts';
+import {
+  DAY_MS,
+  EXACT_BUCKET_MS,
+  seededRandom,
+  seedSessions,
+  type TestTable,
+  watchDeletes,
+} from './support.ts';
 
 const INACTIVE_DAYS = 30;
 const WINDOW_MS = INACTIVE_DAYS * DAY_MS;
@@ -212,7 +219,11 @@ describe('sweepInactiveSessions', () => {
         await seedSessions(doc, table.tableName, seeds);
         const deletes = watchDeletes(doc);
         const time = manualClock(new Date(EDGE + WINDOW_MS));
-        const sessions = repositoryFor(doc, { tableName: table.tableName, clock: time.clock });
+        const sessions = repositoryFor(doc, {
+          tableName: table.tableName,
+          activityBucketMs: EXACT_BUCKET_MS,
+          clock: time.clock,
+        });
         const initial = await snapshot(doc, table.tableName, users);
 
         // Act: phase 1 at the seeds' edge; phase 2 thirty days later, when the edge cuts through the

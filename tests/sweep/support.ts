@@ -21,6 +21,13 @@ export { DAY_MS } from '../../lib/clock.ts';
 
 export type TestTable = Awaited<ReturnType<typeof isolatedTable>>;
 
+/**
+ * The activity bucket of the sweep's proofs: with 1 ms buckets the index holds each session's exact
+ * last activity, so a sweep removes a session the moment it passes the cutoff and these proofs can
+ * place sessions on either side of it. tests/sweep/bucket.test.ts proves the hour-long bucket.
+ */
+export const EXACT_BUCKET_MS = 1;
+
 /** A session to store as if its last activity happened at `updatedAt`. */
 export interface Seed {
   userId: string;
@@ -29,13 +36,18 @@ export interface Seed {
 
 /**
  * Stores each seed exactly as the repository's createOrGet would have stored it at `updatedAt`
- * (`newSessionItem`), 25 to a BatchWriteItem with `parallel` batches in flight. Returns the items by userId.
+ * (`newSessionItem`, with EXACT_BUCKET_MS buckets unless told), 25 to a BatchWriteItem with `parallel` batches in flight. Returns the items by userId.
  */
 export async function seedSessions(
   doc: DynamoDBDocumentClient,
   tableName: string,
   seeds: readonly Seed[],
-  options: { inactiveDays?: number; parallel?: number } = {},
+  options: {
+    inactiveDays?: number;
+    parallel?: number;
+    activityShards?: number;
+    activityBucketMs?: number;
+  } = {},
 ): Promise<Map<string, SessionItem>> {
   const items = new Map(
     seeds.map((seed) => [
@@ -44,7 +56,11 @@ export async function seedSessions(
         seed.userId,
         randomUUID(),
         'Website',
-        activityTimes(seed.updatedAt, options.inactiveDays ?? 30),
+        activityTimes(seed.updatedAt, options.inactiveDays ?? 30, {
+          userId: seed.userId,
+          activityShards: options.activityShards,
+          activityBucketMs: options.activityBucketMs ?? EXACT_BUCKET_MS,
+        }),
       ),
     ]),
   );

@@ -9,7 +9,7 @@ import {
   testDocumentClient,
 } from '../support/dynamo.ts';
 import { countRequests } from '../support/request-counter.ts';
-import { DAY_MS, type TestTable } from './support.ts';
+import { DAY_MS, EXACT_BUCKET_MS, type TestTable } from './support.ts';
 
 const doc = testDocumentClient();
 const requests = countRequests(doc);
@@ -46,7 +46,12 @@ async function findInactive(sessions: SessionRepository, inactiveDays: number): 
  */
 async function storeAroundCutoff(inactiveDays: number) {
   const time = manualClock(NOW);
-  const sessions = repositoryFor(doc, { tableName: table.tableName, clock: time.clock, inactiveDays });
+  const sessions = repositoryFor(doc, {
+    tableName: table.tableName,
+    activityBucketMs: EXACT_BUCKET_MS,
+    clock: time.clock,
+    inactiveDays,
+  });
   const cutoff = NOW.getTime() - inactiveDays * DAY_MS;
   const createAt = async (userId: string, instant: number) => {
     time.set(new Date(instant));

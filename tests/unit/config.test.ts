@@ -12,6 +12,9 @@ describe('loadConfig', () => {
       ownerClaim: 'sub',
       serviceName: 'session-service',
       metricsNamespace: 'session-service',
+      activityShards: 32,
+      activityBucketMs: 3_600_000,
+      dynamodb: { requestTimeoutMs: undefined, maxAttempts: 3 },
     });
   });
 
@@ -25,6 +28,10 @@ describe('loadConfig', () => {
         OWNER_CLAIM: 'uid',
         POWERTOOLS_SERVICE_NAME: 'sessions-eu',
         POWERTOOLS_METRICS_NAMESPACE: 'Booking/Sessions',
+        ACTIVITY_SHARDS: '64',
+        ACTIVITY_BUCKET: '15m',
+        DYNAMODB_REQUEST_TIMEOUT_MS: '1200',
+        DYNAMODB_MAX_ATTEMPTS: '2',
       }),
     ).toEqual({
       tableName: 't',
@@ -35,6 +42,9 @@ describe('loadConfig', () => {
       ownerClaim: 'uid',
       serviceName: 'sessions-eu',
       metricsNamespace: 'Booking/Sessions',
+      activityShards: 64,
+      activityBucketMs: 15 * 60_000,
+      dynamodb: { requestTimeoutMs: 1200, maxAttempts: 2 },
     });
   });
 
@@ -135,5 +145,34 @@ describe('envInt', () => {
     expect(() => envInt({ N: '0' }, 'N', { fallback: 1, min: 1 })).toThrow(
       'N must be a whole number of at least 1',
     );
+  });
+});
+
+describe('loadConfig: the activity index and the DynamoDB client', () => {
+  it.each([
+    ['1h', 3_600_000],
+    ['2h', 7_200_000],
+    ['15m', 900_000],
+    ['30', 1_800_000],
+    ['24h', 86_400_000],
+  ])('reads ACTIVITY_BUCKET=%s as %d ms', (raw, ms) => {
+    expect(loadConfig({ TABLE_NAME: 't', ACTIVITY_BUCKET: raw }).activityBucketMs).toBe(ms);
+  });
+
+  it.each([
+    ['an ACTIVITY_SHARDS of 0', { ACTIVITY_SHARDS: '0' }, /ACTIVITY_SHARDS/],
+    ['an ACTIVITY_SHARDS over the ceiling', { ACTIVITY_SHARDS: '257' }, /ACTIVITY_SHARDS/],
+    ['an ACTIVITY_SHARDS that is not whole', { ACTIVITY_SHARDS: '16.5' }, /ACTIVITY_SHARDS/],
+    ['an ACTIVITY_BUCKET of 0', { ACTIVITY_BUCKET: '0m' }, /ACTIVITY_BUCKET/],
+    ['an ACTIVITY_BUCKET over a day', { ACTIVITY_BUCKET: '25h' }, /ACTIVITY_BUCKET/],
+    ['an ACTIVITY_BUCKET in seconds', { ACTIVITY_BUCKET: '90s' }, /ACTIVITY_BUCKET/],
+    ['a DYNAMODB_MAX_ATTEMPTS of 0', { DYNAMODB_MAX_ATTEMPTS: '0' }, /DYNAMODB_MAX_ATTEMPTS/],
+    [
+      'a DYNAMODB_REQUEST_TIMEOUT_MS of 10 ms',
+      { DYNAMODB_REQUEST_TIMEOUT_MS: '10' },
+      /DYNAMODB_REQUEST_TIMEOUT_MS/,
+    ],
+  ])('fails at load on %s, naming the variable', (_name, env, message) => {
+    expect(() => loadConfig({ TABLE_NAME: 't', ...env })).toThrow(message);
   });
 });

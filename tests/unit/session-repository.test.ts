@@ -21,12 +21,12 @@ import { newSessionItem } from '../../lib/session-requests.ts';
 
 const NOW = new Date('2026-11-26T10:00:00.000Z');
 const USER = 'wa:+447700900123';
-const live = newSessionItem(USER, 'live-session', 'Chatbot', activityTimes(NOW, 30));
+const live = newSessionItem(USER, 'live-session', 'Chatbot', activityTimes(NOW, 30, { userId: USER }));
 const expired = newSessionItem(
   USER,
   'old-session',
   'Chatbot',
-  activityTimes(new Date('2026-01-01T00:00:00Z'), 30),
+  activityTimes(new Date('2026-01-01T00:00:00Z'), 30, { userId: USER }),
 );
 
 const conditionFailed = () =>

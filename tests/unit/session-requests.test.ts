@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { activityTimes } from '../../lib/clock.ts';
+import { activityTimes, inactiveBucketBound } from '../../lib/clock.ts';
 import {
   clearRequest,
   createOrGetRequest,
@@ -11,18 +11,24 @@ import {
   replaceExpiredRequest,
   updateRequest,
 } from '../../lib/session-requests.ts';
-import { ACTIVITY_SHARDS, activityShardOf } from '../../lib/shard.ts';
+import { activityBucketStart, activityShardOf, DEFAULT_ACTIVITY_SHARDS } from '../../lib/shard.ts';
 
-const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), 30);
+const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), 30, { userId: 'u1' });
+const ACTIVITY_SHARDS = DEFAULT_ACTIVITY_SHARDS;
+const IS_LIVE = 'attribute_exists(#userId) AND ' + '(#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)';
 
 describe('session requests', () => {
   it('computes the activity times from one instant', () => {
     expect(times).toEqual({
       updatedAt: '2026-11-26T10:00:00.000Z',
+      activityBucket: times.activityBucket,
+      activityShard: activityShardOf('u1', DEFAULT_ACTIVITY_SHARDS),
       expiresAt: '2026-12-26T10:00:00.000Z',
       cutoff: '2026-10-27T10:00:00.000Z',
       purgeAt: Date.parse('2026-12-27T10:00:00.000Z') / 1000,
     });
+    expect(times.activityBucket <= times.updatedAt).toBe(true);
+    expect(Date.parse(times.updatedAt) - Date.parse(times.activityBucket)).toBeLessThan(60 * 60 * 1000);
   });
 
   it("newSessionItem starts at version 1 with empty data, on the user's shard", () => {
@@ -32,12 +38,13 @@ describe('session requests', () => {
       source: 'Website',
       version: 1,
       createdAt: times.updatedAt,
-      updatedAt: times.updatedAt,
+      updatedAt: times.activityBucket,
+      updatedAtExact: times.updatedAt,
       expiresAt: times.expiresAt,
       step: null,
       booking: {},
       context: {},
-      activityShard: activityShardOf('u1'),
+      activityShard: activityShardOf('u1', DEFAULT_ACTIVITY_SHARDS),
       purgeAt: times.purgeAt,
     });
   });
@@ -67,12 +74,16 @@ describe('session requests', () => {
       for (const field of ['sessionId', 'source', 'version', 'createdAt', 'step', 'booking', 'context']) {
         expect(request.UpdateExpression).toContain(`#${field} = if_not_exists(#${field}, `);
       }
-      expect(request.UpdateExpression).toContain('#updatedAt = :updatedAt');
+      expect(request.UpdateExpression).toContain('#updatedAtExact = :updatedAtExact');
+      expect(request.UpdateExpression).toContain('#updatedAt = :activityBucket');
+      expect(request.UpdateExpression).toContain('#activityShard = :activityShard');
       expect(request.ReturnValues).toBe('ALL_NEW');
     });
 
     it('only succeeds on a missing or live session', () => {
-      expect(request.ConditionExpression).toBe('attribute_not_exists(#userId) OR #updatedAt >= :cutoff');
+      expect(request.ConditionExpression).toBe(
+        'attribute_not_exists(#userId) OR ' + '(#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)',
+      );
       expect(request.ExpressionAttributeValues?.[':cutoff']).toBe(times.cutoff);
     });
   });
@@ -88,7 +99,8 @@ describe('session requests', () => {
       );
 
       expect(request.UpdateExpression).toBe(
-        'SET #version = #version + :one, #updatedAt = :updatedAt, #expiresAt = :expiresAt, #purgeAt = :purgeAt, ' +
+        'SET #version = #version + :one, #updatedAtExact = :updatedAtExact, #updatedAt = :activityBucket, ' +
+          '#activityShard = :activityShard, #expiresAt = :expiresAt, #purgeAt = :purgeAt, ' +
           '#step = :step, #booking.#b0 = :b0, #context.#c0 = :c0, #lastWriteId = :writeId ' +
           'REMOVE #booking.#b1, #context.#c1',
       );
@@ -99,8 +111,7 @@ describe('session requests', () => {
         '#c1': 'gone',
       });
       expect(request.ConditionExpression).toBe(
-        'attribute_exists(#userId) AND #updatedAt >= :cutoff AND ' +
-          '(attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)',
+        `${IS_LIVE} AND (attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)`,
       );
       expect(request.ExpressionAttributeValues?.[':writeId']).toBe('w1');
     });
@@ -132,49 +143,88 @@ describe('session requests', () => {
   it('clearRequest resets the data and keeps the live-session condition', () => {
     const request = clearRequest('t', 'u1', times, { writeId: 'w1', expectedVersion: undefined });
     expect(request.UpdateExpression).toContain('#step = :null, #booking = :empty, #context = :empty');
-    expect(request.ConditionExpression).toMatch(
-      /^attribute_exists\(#userId\) AND #updatedAt >= :cutoff AND /,
-    );
+    expect(request.ConditionExpression?.startsWith(`${IS_LIVE} AND `)).toBe(true);
   });
 
   it('deleteRequest is unconditional without a version, and otherwise fails only on a live, other version', () => {
     expect(deleteRequest('t', 'u1', times.cutoff, undefined).ConditionExpression).toBeUndefined();
     expect(deleteRequest('t', 'u1', times.cutoff, 2).ConditionExpression).toBe(
-      'attribute_not_exists(#userId) OR #updatedAt < :cutoff OR #version = :expectedVersion',
+      'attribute_not_exists(#userId) OR ' +
+        '(NOT (#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)) ' +
+        'OR #version = :expectedVersion',
     );
   });
 
-  it('inactiveQueryRequest reads one shard of the index below the cutoff', () => {
+  it('inactiveQueryRequest reads one shard of the index below the bucket bound', () => {
     const request = inactiveQueryRequest('t', 7, times.cutoff, undefined);
     expect(request).toMatchObject({
       IndexName: 'byUpdatedAt',
-      KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :cutoff',
-      ExpressionAttributeValues: { ':shard': 7, ':cutoff': times.cutoff },
+      KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :bucketBound',
+      ExpressionAttributeValues: { ':shard': 7, ':bucketBound': times.cutoff },
       ReturnConsumedCapacity: 'TOTAL',
     });
   });
 
   it('deleteIfInactiveRequest deletes only a session still older than the cutoff', () => {
     expect(deleteIfInactiveRequest('t', 'u1', times.cutoff).ConditionExpression).toBe(
-      'attribute_exists(#userId) AND #updatedAt < :cutoff',
+      'attribute_exists(#userId) AND ' + '(NOT (#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff))',
     );
   });
 });
 
 describe('activityShardOf', () => {
   it('is stable and within range', () => {
-    expect(activityShardOf('wa:+447700900123')).toBe(activityShardOf('wa:+447700900123'));
+    expect(activityShardOf('wa:+447700900123', ACTIVITY_SHARDS)).toBe(
+      activityShardOf('wa:+447700900123', ACTIVITY_SHARDS),
+    );
     for (let index = 0; index < 1000; index++) {
-      const shard = activityShardOf(`user-${index}`);
+      const shard = activityShardOf(`user-${index}`, ACTIVITY_SHARDS);
       expect(shard).toBeGreaterThanOrEqual(0);
       expect(shard).toBeLessThan(ACTIVITY_SHARDS);
     }
   });
 
   it('spreads users evenly over the shards', () => {
-    const counts = new Array(ACTIVITY_SHARDS).fill(0);
-    for (let index = 0; index < 16_000; index++) counts[activityShardOf(`wa:+4477${index}`)]++;
+    const counts = new Array(16).fill(0);
+    for (let index = 0; index < 16_000; index++) counts[activityShardOf(`wa:+4477${index}`, 16)]++;
     expect(Math.min(...counts)).toBeGreaterThan(800);
     expect(Math.max(...counts)).toBeLessThan(1200);
+  });
+});
+
+describe('activityBucketStart and inactiveBucketBound', () => {
+  const HOUR = 3_600_000;
+  const instants = Array.from({ length: 500 }, (_, index) => Date.UTC(2026, 10, 26) + index * 7_919_017);
+
+  it.each([1, 60_000, HOUR, 24 * HOUR])(
+    'puts every instant in a bucket of %d ms that starts at most at it',
+    (bucket) => {
+      for (const [index, at] of instants.entries()) {
+        const userId = `wa:+4477009${index}`;
+        const start = Date.parse(activityBucketStart(userId, new Date(at), bucket));
+        expect(start).toBeLessThanOrEqual(at);
+        expect(at - start).toBeLessThan(bucket);
+        // The same bucket for every instant inside it.
+        expect(activityBucketStart(userId, new Date(start + bucket - 1), bucket)).toBe(
+          new Date(start).toISOString(),
+        );
+      }
+    },
+  );
+
+  it('bounds the sweep query so that every entry below it was inactive at the cutoff, and none is missed a bucket later', () => {
+    const cutoff = Date.UTC(2026, 9, 27, 10);
+    for (const [index, at] of instants.entries()) {
+      const userId = `web:${index}`;
+      const start = activityBucketStart(userId, new Date(cutoff - HOUR + (at % (2 * HOUR))), HOUR);
+      const exact = cutoff - HOUR + (at % (2 * HOUR));
+      const found = start < inactiveBucketBound(new Date(cutoff).toISOString(), HOUR);
+      if (found) expect(exact).toBeLessThan(cutoff);
+      if (exact < cutoff - HOUR) expect(found).toBe(true);
+      // A run one bucket later finds every session expired at this cutoff.
+      if (exact < cutoff)
+        expect(start < inactiveBucketBound(new Date(cutoff + HOUR).toISOString(), HOUR)).toBe(true);
+    }
+    expect(inactiveBucketBound('2026-10-27T10:00:00.000Z', 1)).toBe('2026-10-27T10:00:00.000Z');
   });
 });
