@@ -189,10 +189,16 @@ export class SessionRepository {
     for await (const page of this.inactivePages(cutoff)) yield* page.sessions;
   }
 
-  /** The pages behind `findInactive`, for a given cutoff, with their read capacity. */
-  inactivePages(cutoff: string): AsyncGenerator<InactivePage, void, undefined> {
-    const shards = Array.from({ length: ACTIVITY_SHARDS }, (_, shard) => this.#shardPages(shard, cutoff));
-    return mergeAsync(shards);
+  /**
+   * The pages behind `findInactive`, for a given cutoff, with their read capacity: of the given shard
+   * values only (a sweep worker's share), or of every shard.
+   */
+  inactivePages(
+    cutoff: string,
+    options: { shards?: readonly number[] } = {},
+  ): AsyncGenerator<InactivePage, void, undefined> {
+    const shards = options.shards ?? Array.from({ length: ACTIVITY_SHARDS }, (_, shard) => shard);
+    return mergeAsync(shards.map((shard) => this.#shardPages(shard, cutoff)));
   }
 
   /** Deletes a session only if it is still inactive at `cutoff`; one conditional DeleteItem. */

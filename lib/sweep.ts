@@ -13,6 +13,8 @@ export interface SweepOptions {
   /** Deletes in flight at once. */
   concurrency: number;
   now: Date;
+  /** The shard values this run sweeps (a worker's share); every shard when absent. */
+  shards?: readonly number[];
   /** Milliseconds left before the Lambda deadline; the sweep stops cleanly `safetyMarginMs` before it. */
   remainingTimeMs: () => number;
   safetyMarginMs: number;
@@ -83,7 +85,7 @@ export async function sweepInactiveSessions(
 
   const inFlight = new Set<Promise<void>>();
   try {
-    pages: for await (const page of sessions.inactivePages(cutoff)) {
+    pages: for await (const page of sessions.inactivePages(cutoff, { shards: options.shards })) {
       report.consumedReadCapacity += page.consumedReadCapacity;
       for (const session of page.sessions) {
         if (outOfTime()) {
