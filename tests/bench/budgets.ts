@@ -1,6 +1,7 @@
 /** The budgets, and the one place that decides whether a run meets them. */
 import { SDK_ONLY } from './cold-start.ts';
 import type { BenchResult } from './report.ts';
+import { scaling } from './sweep-throughput.ts';
 
 export const BUDGETS = {
   /** Handler p50 over the raw DynamoDB call's p50, per operation. */
@@ -16,6 +17,11 @@ export const BUDGETS = {
   importRatio: 1.25,
   /** Failed requests (connection errors, timeouts, non-2xx) under load: none. */
   loadFailures: 0,
+  /** Sweep throughput of 4 workers over 1, at 20 ms per DynamoDB request. */
+  sweepWorkerSpeedup: 3,
+  sweepSpeedupLatencyMs: 20,
+  /** Modelled WCU per write of a typical conversation (15 writes in 10 minutes). */
+  conversationWcuPerWrite: 1.3,
 } as const;
 
 export interface BudgetCheck {
@@ -95,6 +101,25 @@ export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
     limit: `≤ ${BUDGETS.importRatio}`,
     pass: functions.every((row) => row.deployed.ratioToSdk <= BUDGETS.importRatio),
   });
+
+  if (result.sweepThroughput) {
+    const { workers, speedup } = scaling(result.sweepThroughput, BUDGETS.sweepSpeedupLatencyMs);
+    checks.push({
+      name: `Sweep throughput, ${workers} workers / 1 worker, ${BUDGETS.sweepSpeedupLatencyMs} ms per request`,
+      figure: `${fixed(speedup)}×`,
+      limit: `≥ ${BUDGETS.sweepWorkerSpeedup}×`,
+      pass: workers >= 4 && speedup >= BUDGETS.sweepWorkerSpeedup,
+    });
+  }
+  if (result.writeCost) {
+    const perWrite = result.writeCost.writeCost.conversationExpectedWcuPerWrite;
+    checks.push({
+      name: 'Write cost of a typical conversation (modelled, 15 writes in 10 minutes)',
+      figure: `${fixed(perWrite)} WCU per write`,
+      limit: `≤ ${BUDGETS.conversationWcuPerWrite}`,
+      pass: perWrite <= BUDGETS.conversationWcuPerWrite,
+    });
+  }
 
   if (result.load) {
     const failures = result.load.reduce((total, row) => total + row.errors + row.non2xx, 0);

@@ -1,4 +1,10 @@
 /** How much work each mode does. The full run writes docs/BENCHMARKS.md; the check only gates. */
+import {
+  SWEEP_THROUGHPUT_CHECK,
+  SWEEP_THROUGHPUT_FULL,
+  type SweepThroughputOptions,
+} from './sweep-throughput.ts';
+
 export interface Plan {
   mode: 'full' | 'check';
   handler: { iterations: number; warmup: number; capacitySamples: number };
@@ -6,6 +12,10 @@ export interface Plan {
   sweep: { sizes: readonly [number, number]; expired: number; rounds: number };
   coldStart: { processes: number; withoutSourceMaps: boolean };
   load: { connections: number; durationS: number; patchUsers: number } | undefined;
+  /** Sweep workers against a stub DynamoDB with network latency. */
+  sweepThroughput: Omit<SweepThroughputOptions, 'log'>;
+  /** Generated user ids of each shape for the shard distribution; undefined skips it. */
+  shardDistribution: { idsPerShape: number } | undefined;
 }
 
 export const FULL_PLAN: Plan = {
@@ -14,6 +24,8 @@ export const FULL_PLAN: Plan = {
   sweep: { sizes: [10_000, 100_000], expired: 1_000, rounds: 5 },
   coldStart: { processes: 20, withoutSourceMaps: true },
   load: { connections: 50, durationS: 10, patchUsers: 5_000 },
+  sweepThroughput: SWEEP_THROUGHPUT_FULL,
+  shardDistribution: { idsPerShape: 1_000_000 },
 };
 
 /**
@@ -29,4 +41,7 @@ export const CHECK_PLAN: Plan = {
   sweep: { sizes: [2_000, 10_000], expired: 1_000, rounds: 3 },
   coldStart: { processes: 30, withoutSourceMaps: false },
   load: undefined,
+  // Only the budgeted latency and worker counts; the distribution is deterministic and has no budget.
+  sweepThroughput: SWEEP_THROUGHPUT_CHECK,
+  shardDistribution: undefined,
 };

@@ -2,12 +2,17 @@
  * Renders a run as Markdown: the figures, what each row measures, and the physical limits behind the
  * budgets. The full run writes it to docs/BENCHMARKS.md, so prose and figures always come together.
  */
+
+import type { CapacityPlan } from '../../lib/capacity/model.ts';
 import { BUDGETS, type BudgetCheck } from './budgets.ts';
 import { type ColdStartResult, type ColdStartRow, SDK_ONLY } from './cold-start.ts';
 import type { OverheadResult } from './handler-overhead.ts';
 import type { LoadRow } from './load.ts';
 import { CHECK_PLAN, FULL_PLAN, type Plan } from './plan.ts';
+import { type DistributionResult, shardDistributionSection } from './shard-distribution.ts';
 import type { SweepCostResult } from './sweep-cost.ts';
+import { type SweepThroughputResult, sweepThroughputSection } from './sweep-throughput.ts';
+import { writeCostSection } from './write-cost.ts';
 
 export interface Machine {
   cpu: string;
@@ -25,6 +30,10 @@ export interface BenchResult {
   sweep: SweepCostResult;
   coldStart: ColdStartResult;
   load: LoadRow[] | undefined;
+  sweepThroughput?: SweepThroughputResult | undefined;
+  shardDistribution?: DistributionResult | undefined;
+  /** The capacity model's plan for the target workload, for the write-cost table. */
+  writeCost?: CapacityPlan | undefined;
   wallMs: number;
 }
 
@@ -390,6 +399,19 @@ ${sweepSection(result)}
 ${coldStartSection(result)}
 
 ${loadSection(result)}
+
+${result.shardDistribution ? shardDistributionSection(result.shardDistribution) : ''}
+
+${
+  result.sweepThroughput
+    ? sweepThroughputSection(result.sweepThroughput, {
+        latencyMs: BUDGETS.sweepSpeedupLatencyMs,
+        minSpeedup: BUDGETS.sweepWorkerSpeedup,
+      })
+    : ''
+}
+
+${result.writeCost ? writeCostSection(result.writeCost, BUDGETS.conversationWcuPerWrite) : ''}
 
 ${limitsSection(result)}
 `.replace(/\n{3,}/g, '\n\n');

@@ -13,7 +13,10 @@ import { loadRuntime, measureHandlerOverhead } from './handler-overhead.ts';
 import { measureLoad } from './load.ts';
 import { CHECK_PLAN, FULL_PLAN } from './plan.ts';
 import { type BenchResult, budgetTable, renderReport } from './report.ts';
+import { measureShardDistribution } from './shard-distribution.ts';
 import { measureSweepCost } from './sweep-cost.ts';
+import { measureSweepThroughput } from './sweep-throughput.ts';
+import { modelledWriteCost } from './write-cost.ts';
 
 const REPORT_FILE = fileURLToPath(new URL('../../docs/BENCHMARKS.md', import.meta.url));
 const HANDLER_TABLE = 'session-bench-handlers';
@@ -45,6 +48,18 @@ try {
   log(`[${elapsed()}] 4. cold start, ${plan.coldStart.processes} processes per bundle`);
   const coldStart = await measureColdStart({ ...plan.coldStart, log });
 
+  const { latenciesMs, workers } = plan.sweepThroughput;
+  log(
+    `[${elapsed()}] 7. sweep throughput, ${workers.join(', ')} workers at ${latenciesMs.join(' and ')} ms per request`,
+  );
+  const sweepThroughput = await measureSweepThroughput({ ...plan.sweepThroughput, log });
+
+  let shardDistribution: BenchResult['shardDistribution'];
+  if (plan.shardDistribution) {
+    log(`[${elapsed()}] 6. shard distribution of ${plan.shardDistribution.idsPerShape} ids of each shape`);
+    shardDistribution = measureShardDistribution(plan.shardDistribution.idsPerShape);
+  }
+
   let load: BenchResult['load'];
   if (plan.load) {
     log(`[${elapsed()}] 5. the local stack under load`);
@@ -66,6 +81,9 @@ try {
     sweep,
     coldStart,
     load,
+    sweepThroughput,
+    shardDistribution,
+    writeCost: modelledWriteCost(),
     wallMs: performance.now() - started,
   };
 } catch (error) {

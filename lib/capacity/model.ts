@@ -1,0 +1,438 @@
+/**
+ * The capacity model: from a workload (sessions, peak writes and reads per second, sessions expiring
+ * per day) to the settings to deploy with, the AWS quotas to raise and a monthly cost. Pure: no I/O,
+ * no clock, no environment. Every figure comes from ./constants.ts, where each names its source.
+ */
+import { MAX_ACTIVITY_SHARDS } from '../shard.ts';
+import {
+  DAYS_PER_MONTH,
+  DYNAMODB,
+  DYNAMODB_PRICES,
+  HANDLER_CPU_MS,
+  HOURS_PER_MONTH,
+  HTTP_API,
+  INDEX_ENTRY_BYTES,
+  INDEX_WRITE_UNITS,
+  LAMBDA,
+  POLICY,
+  SCHEDULER,
+  SWEEP_CPU_MS_PER_DELETE,
+  TABLE_UNITS,
+} from './constants.ts';
+
+export interface Workload {
+  /** Sessions stored. */
+  sessions: number;
+  /** Session writes per second at peak (create-or-get, update, clear). */
+  writesPerSecond: number;
+  /** Session reads per second at peak. */
+  readsPerSecond: number;
+  /** Sessions that pass the inactivity window per day. */
+  expiringPerDay: number;
+  /** A one-off backlog of expired sessions for the sweep to clear; sizes the workers when given. */
+  backlog?: number | undefined;
+  /** Hours within which the backlog should be cleared (default 24). */
+  backlogHours?: number | undefined;
+  /** Share of requests that come through the HTTP API rather than direct invocation (default 1). */
+  httpShare?: number | undefined;
+  /** Average load over the peak, for the monthly cost (default 1: the peak all month, an upper bound). */
+  averageToPeak?: number | undefined;
+  /** Stored bytes of one session item (default 1,024, the most that still writes for 1 WCU). */
+  itemBytes?: number | undefined;
+}
+
+export interface Quota {
+  name: string;
+  defaultValue: number;
+  needed: number;
+  raise: boolean;
+  reason: string;
+}
+
+export interface CostLine {
+  item: string;
+  quantity: number;
+  unit: string;
+  usd: number;
+}
+
+export interface CapacityPlan {
+  workload: Required<Workload>;
+  /** The three figures most callers want, also found below. */
+  activityShards: number;
+  sweepWorkers: number;
+  monthlyCostUsd: number;
+  writeCost: {
+    sameBucketWcu: number;
+    newBucketWcu: number;
+    newSessionWcu: number;
+    deleteWcu: number;
+    /** A typical conversation inside one bucket: table and index units per write. */
+    conversationInOneBucketWcuPerWrite: number;
+    /** The same, counting the chance that the conversation crosses a bucket boundary. */
+    conversationExpectedWcuPerWrite: number;
+  };
+  index: {
+    /** Entries moved per second on average: sessions crossing into a new bucket. */
+    averageMovesPerSecond: number;
+    averageWriteUnits: number;
+    /** Right after the top of the hour every active session's next write moves its entry. */
+    boundaryWriteUnits: number;
+    /** What the shards are sized for: the larger of the boundary and the average plus the sweep. */
+    peakWriteUnits: number;
+    /** Shards if bucket boundaries were spread over the hour per session, for comparison. */
+    shardsIfBoundariesStaggered: number;
+    perShardPeakWriteUnits: number;
+  };
+  sweep: {
+    schedule: string;
+    timeoutSeconds: number;
+    memoryMb: number;
+    deletesInFlight: number;
+    deletesPerSecondPerWorker: number;
+    deletesPerRunPerWorker: number;
+    expiringPerRun: number;
+    /** Hours to clear the backlog with the chosen workers, beside the daily expiries. */
+    backlogClearHours: number | undefined;
+    /** Longest a session stays stored past its expiry when the sweep keeps up. */
+    maxLatenessMinutes: number;
+  };
+  lambda: {
+    requestDurationMs: number;
+    reservedConcurrency: Record<string, number>;
+    accountConcurrency: number;
+  };
+  httpApi: { peakRequestsPerSecond: number; throttleRateLimit: number; throttleBurstLimit: number };
+  dynamodb: {
+    tablePeakWriteUnits: number;
+    tablePeakReadUnits: number;
+    indexPeakWriteUnits: number;
+    warmThroughput: {
+      table: { ReadUnitsPerSecond: number; WriteUnitsPerSecond: number } | undefined;
+      index: { WriteUnitsPerSecond: number } | undefined;
+    };
+  };
+  quotas: Quota[];
+  cost: CostLine[];
+  /** What the settings above cannot cover. */
+  warnings: string[];
+}
+
+export class WorkloadError extends RangeError {
+  override name = 'WorkloadError';
+}
+
+const ceilTo = (value: number, step: number) => Math.ceil(value / step) * step;
+const GIB = 2 ** 30;
+
+function check(name: string, value: number, { min = 0, max = Number.POSITIVE_INFINITY } = {}) {
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new WorkloadError(`${name} must be a number from ${min} to ${max}, got ${value}`);
+  }
+}
+
+function withDefaults(workload: Workload): Required<Workload> {
+  const full: Required<Workload> = {
+    sessions: workload.sessions,
+    writesPerSecond: workload.writesPerSecond,
+    readsPerSecond: workload.readsPerSecond,
+    expiringPerDay: workload.expiringPerDay,
+    backlog: workload.backlog ?? 0,
+    backlogHours: workload.backlogHours ?? 24,
+    httpShare: workload.httpShare ?? 1,
+    averageToPeak: workload.averageToPeak ?? 1,
+    itemBytes: workload.itemBytes ?? 1024,
+  };
+  check('sessions', full.sessions);
+  check('writesPerSecond', full.writesPerSecond);
+  check('readsPerSecond', full.readsPerSecond);
+  check('expiringPerDay', full.expiringPerDay);
+  check('backlog', full.backlog);
+  check('backlogHours', full.backlogHours, { min: 1 });
+  check('httpShare', full.httpShare, { max: 1 });
+  check('averageToPeak', full.averageToPeak, { max: 1 });
+  check('itemBytes', full.itemBytes, { min: 1, max: 1024 });
+  return full;
+}
+
+function httpApiUsd(requests: number): number {
+  let usd = 0;
+  let from = 0;
+  for (const tier of HTTP_API.tiers) {
+    const inTier = Math.max(0, Math.min(requests, tier.upTo) - from);
+    usd += (inTier / 1e6) * tier.usdPerMillion;
+    from = tier.upTo;
+  }
+  return usd;
+}
+
+/** Plans a deployment for `input`; throws WorkloadError for a workload out of range. */
+export function planCapacity(input: Workload): CapacityPlan {
+  const workload = withDefaults(input);
+  const { writesPerSecond: W, readsPerSecond: R, expiringPerDay: E } = workload;
+  const k = POLICY.writesPerConversation;
+  const crossing = POLICY.conversationMinutes / POLICY.bucketMinutes;
+
+  // Write cost: a same-bucket write changes no index key; a new bucket moves the entry.
+  const sameBucketWcu = TABLE_UNITS.write + INDEX_WRITE_UNITS.sameBucket;
+  const newBucketWcu = TABLE_UNITS.write + INDEX_WRITE_UNITS.move;
+  const conversationInOneBucket = (k * TABLE_UNITS.write + INDEX_WRITE_UNITS.move) / k;
+  const conversationExpected = (k * TABLE_UNITS.write + INDEX_WRITE_UNITS.move * (1 + crossing)) / k;
+
+  // The sweep: one vCPU per worker (one JavaScript thread cannot use more), deletes in flight to
+  // cover DynamoDB's latency twice over, and a rate bound by the smaller of CPU and latency.
+  const memoryMb = LAMBDA.mbPerVcpu;
+  const vcpu = memoryMb / LAMBDA.mbPerVcpu;
+  const cpuRate = (1000 * vcpu) / SWEEP_CPU_MS_PER_DELETE;
+  const deletesInFlight = Math.ceil((POLICY.headroom * cpuRate * DYNAMODB.requestLatencyMs) / 1000);
+  const perWorkerRate = Math.min(cpuRate, (deletesInFlight * 1000) / DYNAMODB.requestLatencyMs);
+  const intervalS = (24 * 3600) / POLICY.sweepRunsPerDay;
+  const timeoutS = Math.min(LAMBDA.maxTimeoutS, intervalS);
+  const perRun = perWorkerRate * (timeoutS - POLICY.sweepSafetyMarginS);
+  const expiringPerRun = E / POLICY.sweepRunsPerDay;
+  const runsPerHour = POLICY.sweepRunsPerDay / 24;
+  const forExpiries = Math.ceil((POLICY.headroom * expiringPerRun) / perRun);
+  const forBacklog =
+    workload.backlog > 0
+      ? Math.ceil((workload.backlog / workload.backlogHours / runsPerHour + expiringPerRun) / perRun)
+      : 0;
+  const sweepWorkers = Math.min(MAX_ACTIVITY_SHARDS, Math.max(1, forExpiries, forBacklog));
+  const netPerHour = (sweepWorkers * perRun - expiringPerRun) * runsPerHour;
+  const backlogClearHours =
+    workload.backlog > 0
+      ? netPerHour > 0
+        ? workload.backlog / netPerHour
+        : Number.POSITIVE_INFINITY
+      : undefined;
+  // What the workers can delete per second, but never more than a run finds: a few expired sessions
+  // are gone in a fraction of a second, not at the workers' full rate for a second.
+  const sweepRate = Math.min(sweepWorkers * perWorkerRate, expiringPerRun + workload.backlog);
+
+  // The index: on average only sessions crossing into a new bucket move their entry; right after the
+  // top of the hour, every active session's next write does.
+  const averageMoves = (W * (1 + crossing)) / k;
+  const averageWriteUnits = averageMoves * INDEX_WRITE_UNITS.move;
+  const boundaryWriteUnits = W * INDEX_WRITE_UNITS.move;
+  const midHourWriteUnits = averageWriteUnits + sweepRate * INDEX_WRITE_UNITS.remove;
+  const indexPeak = Math.max(boundaryWriteUnits, midHourWriteUnits);
+  const shardsFor = (units: number) =>
+    Math.max(1, Math.ceil((POLICY.headroom * units) / DYNAMODB.partitionWriteUnits));
+  const neededShards = shardsFor(indexPeak);
+  // Shard values at or above the ceiling are never swept, so the count cannot pass it.
+  const activityShards = Math.min(neededShards, MAX_ACTIVITY_SHARDS);
+  const warnings =
+    neededShards > MAX_ACTIVITY_SHARDS
+      ? [
+          `the index needs ${neededShards} shards, more than the ceiling MAX_ACTIVITY_SHARDS = ${MAX_ACTIVITY_SHARDS} (lib/shard.ts); raise the ceiling first`,
+        ]
+      : [];
+
+  // Lambda: one request holds an environment for a DynamoDB round trip plus the handler's own work,
+  // which takes longer on a 512 MB function's share of a vCPU.
+  const requestDurationMs = Math.ceil(
+    DYNAMODB.requestLatencyMs + HANDLER_CPU_MS * (LAMBDA.mbPerVcpu / LAMBDA.requestFunctionMb),
+  );
+  const reserve = (perSecond: number) =>
+    Math.max(
+      POLICY.minReservedConcurrency,
+      Math.ceil((POLICY.headroom * perSecond * requestDurationMs) / 1000),
+    );
+  const reservedConcurrency: Record<string, number> = {
+    createOrGet: reserve(W / k),
+    update: reserve((W * (k - 2)) / k),
+    clear: reserve(W / k),
+    delete: reserve(W / k),
+    getSession: reserve(R),
+    // One per worker, and one for an operator's manual run.
+    sweep: sweepWorkers + 1,
+  };
+  const reservedTotal = Object.values(reservedConcurrency).reduce((a, b) => a + b, 0);
+  const accountConcurrency = reservedTotal + LAMBDA.unreservedMinimum;
+
+  // HTTP API stage throttle: the peak over HTTP with headroom.
+  const peakHttp = workload.httpShare * (W + R);
+  const throttleRateLimit = Math.max(
+    POLICY.throttleStep,
+    ceilTo(POLICY.headroom * peakHttp, POLICY.throttleStep),
+  );
+  const throttleBurstLimit = Math.min(
+    HTTP_API.accountBurstLimit,
+    Math.max(POLICY.throttleStep, ceilTo(throttleRateLimit / 2, POLICY.throttleStep)),
+  );
+
+  // DynamoDB: peaks of the table and the index, warm throughput and quotas.
+  const tablePeakWriteUnits = W * TABLE_UNITS.write + sweepRate * TABLE_UNITS.delete;
+  const tablePeakReadUnits = R * TABLE_UNITS.read;
+  const warmTable =
+    tablePeakWriteUnits > DYNAMODB.newTableWriteUnits || tablePeakReadUnits > DYNAMODB.newTableReadUnits
+      ? {
+          ReadUnitsPerSecond: Math.max(DYNAMODB.newTableReadUnits, ceilTo(tablePeakReadUnits, 1000)),
+          WriteUnitsPerSecond: Math.max(DYNAMODB.newTableWriteUnits, ceilTo(tablePeakWriteUnits, 1000)),
+        }
+      : undefined;
+  const warmIndex =
+    indexPeak > DYNAMODB.newTableWriteUnits ? { WriteUnitsPerSecond: ceilTo(indexPeak, 1000) } : undefined;
+
+  const quota = (name: string, defaultValue: number, needed: number, reason: string): Quota => ({
+    name,
+    defaultValue,
+    needed: Math.max(defaultValue, needed),
+    raise: needed > defaultValue,
+    reason,
+  });
+  const quotas: Quota[] = [
+    quota(
+      'Lambda concurrent executions (per Region)',
+      LAMBDA.defaultConcurrency,
+      accountConcurrency,
+      'the reserved concurrency of every function plus the 100 Lambda keeps unreserved',
+    ),
+    quota(
+      'API Gateway throttle quota per account, per Region',
+      HTTP_API.accountRateLimit,
+      throttleRateLimit,
+      'the HTTP API stage throttle, 2× the peak HTTP requests per second',
+    ),
+    quota(
+      'DynamoDB table-level write throughput (on-demand), the table',
+      DYNAMODB.onDemandTableQuota,
+      ceilTo(POLICY.headroom * tablePeakWriteUnits, 1000),
+      '2× the table peak: session writes plus the sweep deletes',
+    ),
+    quota(
+      'DynamoDB table-level write throughput (on-demand), the byUpdatedAt index',
+      DYNAMODB.onDemandTableQuota,
+      ceilTo(POLICY.headroom * indexPeak, 1000),
+      '2× the index peak, the top-of-the-hour burst of entry moves',
+    ),
+    quota(
+      'DynamoDB table-level read throughput (on-demand)',
+      DYNAMODB.onDemandTableQuota,
+      ceilTo(POLICY.headroom * tablePeakReadUnits, 1000),
+      '2× the peak session reads',
+    ),
+  ];
+
+  // Monthly cost at the average load.
+  const seconds = HOURS_PER_MONTH * 3600;
+  const a = workload.averageToPeak;
+  const writes = W * a * seconds;
+  const reads = R * a * seconds;
+  const sweepDeletes = E * DAYS_PER_MONTH;
+  const sweepInvocations = sweepWorkers * POLICY.sweepRunsPerDay * DAYS_PER_MONTH;
+  const tableWru = writes * TABLE_UNITS.write + sweepDeletes * TABLE_UNITS.delete;
+  const indexWru =
+    averageMoves * a * seconds * INDEX_WRITE_UNITS.move + sweepDeletes * INDEX_WRITE_UNITS.remove;
+  // Every run reads at least one half-unit page per shard value it covers, plus the entries it finds.
+  const sweepRru =
+    sweepInvocations * (MAX_ACTIVITY_SHARDS / sweepWorkers) * 0.5 +
+    ((sweepDeletes * INDEX_ENTRY_BYTES) / 4096) * 0.5;
+  const rru = reads * TABLE_UNITS.read + sweepRru;
+  const tableGb = (workload.sessions * (workload.itemBytes + DYNAMODB.storageOverheadBytes)) / GIB;
+  const indexGb = (workload.sessions * (INDEX_ENTRY_BYTES + DYNAMODB.storageOverheadBytes)) / GIB;
+  const requests = (W + R) * a * seconds;
+  const lambdaRequests = requests + sweepInvocations;
+  const sweepSeconds = sweepDeletes / perWorkerRate + sweepInvocations;
+  const gbSeconds =
+    requests * (requestDurationMs / 1000) * (LAMBDA.requestFunctionMb / 1024) +
+    sweepSeconds * (memoryMb / 1024);
+  const httpRequests = workload.httpShare * requests;
+  const cost: CostLine[] = [
+    {
+      item: 'DynamoDB write request units, table',
+      quantity: tableWru,
+      unit: 'WRU',
+      usd: (tableWru / 1e6) * DYNAMODB_PRICES.usdPerMillionWriteUnits,
+    },
+    {
+      item: 'DynamoDB write request units, byUpdatedAt index',
+      quantity: indexWru,
+      unit: 'WRU',
+      usd: (indexWru / 1e6) * DYNAMODB_PRICES.usdPerMillionWriteUnits,
+    },
+    {
+      item: 'DynamoDB read request units (session reads, sweep queries)',
+      quantity: rru,
+      unit: 'RRU',
+      usd: (rru / 1e6) * DYNAMODB_PRICES.usdPerMillionReadUnits,
+    },
+    {
+      item: 'DynamoDB storage, table and index',
+      quantity: tableGb + indexGb,
+      unit: 'GB-month',
+      usd: Math.max(0, tableGb + indexGb - DYNAMODB_PRICES.freeGb) * DYNAMODB_PRICES.usdPerGbMonth,
+    },
+    {
+      item: 'Lambda requests',
+      quantity: lambdaRequests,
+      unit: 'requests',
+      usd: (Math.max(0, lambdaRequests - LAMBDA.freeRequestsPerMonth) / 1e6) * LAMBDA.usdPerMillionRequests,
+    },
+    {
+      item: 'Lambda compute (arm64)',
+      quantity: gbSeconds,
+      unit: 'GB-s',
+      usd: Math.max(0, gbSeconds - LAMBDA.freeGbSecondsPerMonth) * LAMBDA.usdPerGbSecond,
+    },
+    {
+      item: 'API Gateway HTTP API requests',
+      quantity: httpRequests,
+      unit: 'requests',
+      usd: httpApiUsd(httpRequests),
+    },
+    {
+      item: 'EventBridge Scheduler invocations',
+      quantity: sweepInvocations,
+      unit: 'invocations',
+      usd:
+        (Math.max(0, sweepInvocations - SCHEDULER.freeInvocationsPerMonth) / 1e6) *
+        SCHEDULER.usdPerMillionInvocations,
+    },
+  ];
+  const monthlyCostUsd = Math.round(cost.reduce((total, line) => total + line.usd, 0) * 100) / 100;
+
+  return {
+    workload,
+    activityShards,
+    sweepWorkers,
+    monthlyCostUsd,
+    writeCost: {
+      sameBucketWcu,
+      newBucketWcu,
+      newSessionWcu: TABLE_UNITS.write + INDEX_WRITE_UNITS.add,
+      deleteWcu: TABLE_UNITS.delete + INDEX_WRITE_UNITS.remove,
+      conversationInOneBucketWcuPerWrite: conversationInOneBucket,
+      conversationExpectedWcuPerWrite: conversationExpected,
+    },
+    index: {
+      averageMovesPerSecond: averageMoves,
+      averageWriteUnits,
+      boundaryWriteUnits,
+      peakWriteUnits: indexPeak,
+      shardsIfBoundariesStaggered: shardsFor(midHourWriteUnits),
+      perShardPeakWriteUnits: indexPeak / activityShards,
+    },
+    sweep: {
+      schedule: POLICY.sweepSchedule,
+      timeoutSeconds: timeoutS,
+      memoryMb,
+      deletesInFlight,
+      deletesPerSecondPerWorker: perWorkerRate,
+      deletesPerRunPerWorker: perRun,
+      expiringPerRun,
+      backlogClearHours,
+      maxLatenessMinutes: POLICY.bucketMinutes + intervalS / 60 + timeoutS / 60,
+    },
+    lambda: { requestDurationMs, reservedConcurrency, accountConcurrency },
+    httpApi: { peakRequestsPerSecond: peakHttp, throttleRateLimit, throttleBurstLimit },
+    dynamodb: {
+      tablePeakWriteUnits,
+      tablePeakReadUnits,
+      indexPeakWriteUnits: indexPeak,
+      warmThroughput: { table: warmTable, index: warmIndex },
+    },
+    quotas,
+    cost,
+    warnings,
+  };
+}

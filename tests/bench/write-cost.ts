@@ -1,0 +1,65 @@
+/**
+ * The write cost with activity buckets, from the capacity model (`lib/capacity/model.ts`): DynamoDB's
+ * published rules applied to the service's writes, same bucket against new bucket, and a typical
+ * conversation. Modelled, not measured: dynalite leaves the index out of ConsumedCapacity (section 2).
+ */
+
+import { POLICY } from '../../lib/capacity/constants.ts';
+import { type CapacityPlan, planCapacity } from '../../lib/capacity/model.ts';
+
+/** The target workload of docs/CAPACITY.md. */
+export const TARGET_WORKLOAD = {
+  sessions: 100_000_000,
+  writesPerSecond: 20_000,
+  readsPerSecond: 5_000,
+  expiringPerDay: 5_000_000,
+} as const;
+
+export function modelledWriteCost(): CapacityPlan {
+  return planCapacity(TARGET_WORKLOAD);
+}
+
+const count = (value: number) => Math.round(value).toLocaleString('en-US');
+
+export function writeCostSection(plan: CapacityPlan, budget: number, heading = '## 8.'): string {
+  const { writeCost: cost, index } = plan;
+  const k = POLICY.writesPerConversation;
+  const crossing = POLICY.conversationMinutes / POLICY.bucketMinutes;
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  const rows = [
+    ['A write in the same bucket (update, clear, create-or-get of a live session)', 1, 0, cost.sameBucketWcu],
+    ['A write in a new bucket: the index entry moves (a delete and a put)', 1, 2, cost.newBucketWcu],
+    ['A new session: its first index entry', 1, 1, cost.newSessionWcu],
+    ['A delete (the user or the sweep): the entry goes', 1, 1, cost.deleteWcu],
+    [
+      `A conversation of ${k} writes in ${POLICY.conversationMinutes} minutes, inside one bucket`,
+      k,
+      2,
+      `${k + 2} (${cost.conversationInOneBucketWcuPerWrite.toFixed(2)} per write)`,
+    ],
+    [
+      `The same, counting the ${POLICY.conversationMinutes}/${POLICY.bucketMinutes} chance that it crosses into the next hour`,
+      k,
+      (2 * (1 + crossing)).toFixed(2),
+      `${(k + 2 * (1 + crossing)).toFixed(2)} (${cost.conversationExpectedWcuPerWrite.toFixed(2)} per write)`,
+    ],
+  ];
+  return `${heading} Write cost with activity buckets (modelled)
+
+The \`byUpdatedAt\` index's sort key holds the start of the session's activity bucket (one hour), so a
+write changes an index key only when the session enters a new bucket; DynamoDB charges no index write
+for a write that changes no index key attribute, 1 WCU to add or remove an entry, and 2 to move one.
+Items are under 1 KB (section 2), so a table write is 1 WCU. From \`planCapacity\` in
+\`lib/capacity/model.ts\`; rerun: \`npm run capacity -- --sessions 100000000 --writes-per-second 20000
+--reads-per-second 5000 --expiring-per-day 5000000\`.
+
+${line(['Write', 'Table WCU', 'byUpdatedAt index WCU', 'Total WCU'])}
+${line(['---', '---', '---', '---'])}
+${rows.map(line).join('\n')}
+
+Budget: a typical conversation costs at most ${budget} WCU per write on average, against ${(3).toFixed(2)} when every
+write moved the entry. At ${count(TARGET_WORKLOAD.writesPerSecond)} writes/s the index takes ${count(index.averageWriteUnits)} WCU/s on average
+(${count(index.averageMovesPerSecond)} sessions crossing into a new bucket per second), but right after the top of the hour
+every active session's next write moves its entry: ${count(index.boundaryWriteUnits)} WCU/s for about the gap between two
+writes of a conversation. docs/CAPACITY.md sizes the shards for that burst.`;
+}
