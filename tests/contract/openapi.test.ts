@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { handler as clear } from '../../functions/clear.ts';
 import { handler as createOrGet } from '../../functions/create-or-get.ts';
 import { handler as remove } from '../../functions/delete.ts';
-import { handler as get } from '../../functions/get.ts';
+import { handler as get } from '../../functions/get-session.ts';
 import { handler as update } from '../../functions/update.ts';
 import { toErrorBody } from '../../lib/error-response.ts';
 import { UnauthorizedError } from '../../lib/errors.ts';

@@ -7,7 +7,7 @@ import type { FunctionName, LambdaHandler } from './lambda-events.ts';
 export async function loadFunctions(): Promise<Record<FunctionName, LambdaHandler>> {
   const [createOrGet, get, update, clear, remove] = await Promise.all([
     import('../../functions/create-or-get.ts'),
-    import('../../functions/get.ts'),
+    import('../../functions/get-session.ts'),
     import('../../functions/update.ts'),
     import('../../functions/clear.ts'),
     import('../../functions/delete.ts'),
