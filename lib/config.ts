@@ -6,6 +6,10 @@ export interface Config {
   dynamodbEndpoint: string | undefined;
   /** The JWT claim that must equal the `{userId}` of an HTTP request. */
   ownerClaim: string;
+  /** Powertools' `service`: the logger's service name and the metrics' constant dimension. */
+  serviceName: string;
+  /** The CloudWatch namespace of the service's own metrics. */
+  metricsNamespace: string;
 }
 
 export const DEFAULT_INACTIVE_DAYS = 30;
@@ -43,5 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inactiveDays: inactiveDaysFrom(env),
     dynamodbEndpoint: endpointFrom(env),
     ownerClaim: env.OWNER_CLAIM || 'sub',
+    serviceName: env.POWERTOOLS_SERVICE_NAME || 'session-service',
+    metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE || 'session-service',
   };
 }

@@ -1,8 +1,9 @@
 /**
- * What every function shares, built once per cold start: the configuration, the logger and the
- * repository on the shared DynamoDB client. A missing setting fails here, before any request.
+ * What every function shares, built once per cold start: the configuration, the logger, the metrics and
+ * the repository on the shared DynamoDB client. A missing setting fails here, before any request.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfig } from './config.ts';
 import { createDocumentClient } from './dynamodb.ts';
 import { SessionRepository } from './session-repository.ts';
@@ -12,6 +13,9 @@ export const config = loadConfig();
 export const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'session-service',
 });
+
+/** The session functions' EMF metrics; see lib/metrics.ts. */
+export const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
 
 export const documentClient = createDocumentClient({
   endpoint: config.dynamodbEndpoint,

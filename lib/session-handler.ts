@@ -1,7 +1,8 @@
 /**
  * The one middleware stack behind every session function. A function describes its operation (how to
  * read HTTP and direct-invocation input, what to call, how to answer); the stack routes the event,
- * logs with the request id, and turns every error into the caller's error shape.
+ * logs with the request id, turns every error into the caller's error shape, and publishes the
+ * operation's metrics from the response.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -16,13 +17,16 @@ import {
   isHttpEvent,
   parseHttpRequest,
 } from './http.ts';
-import { config, logger, repository } from './runtime.ts';
+import { operationMetrics } from './metrics.ts';
+import { config, logger, metrics, repository } from './runtime.ts';
 import type { SessionRepository } from './session-repository.ts';
 
 /** Margin before the Lambda deadline at which a request still running is answered with 503. */
 export const TIMEOUT_EARLY_MS = 500;
 
 export interface SessionOperation<Input, Result> {
+  /** The function's name in serverless.yml: the `operation` dimension of its metrics. */
+  name: string;
   fromHttp(request: HttpRequest): Input;
   fromInvoke(payload: unknown): Input;
   run(input: Input, sessions: SessionRepository): Promise<Result>;
@@ -55,22 +59,26 @@ export function sessionHandler<Input, Result>(
   operation: SessionOperation<Input, Result>,
   sessions: SessionRepository = repository,
 ) {
-  return middy<unknown, Response, Error, Context>({
-    // Answer 503 just before the Lambda deadline rather than let the invocation time out.
-    timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
-    timeoutEarlyResponse: () => {
-      throw new UnavailableError('the request did not finish in time');
-    },
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(errorResponder())
-    .handler(async (event) => {
-      if (isHttpEvent(event)) {
-        const request = parseHttpRequest(event, config.ownerClaim);
-        const result = await operation.run(operation.fromHttp(request), sessions);
-        return httpResponse(operation.toHttp(result));
-      }
-      const result = await operation.run(operation.fromInvoke(event), sessions);
-      return operation.toInvoke(result);
-    });
+  return (
+    middy<unknown, Response, Error, Context>({
+      // Answer 503 just before the Lambda deadline rather than let the invocation time out.
+      timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
+      timeoutEarlyResponse: () => {
+        throw new UnavailableError('the request did not finish in time');
+      },
+    })
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      // Before the error responder, so that it counts the response the responder has made.
+      .use(operationMetrics(metrics, operation.name))
+      .use(errorResponder())
+      .handler(async (event) => {
+        if (isHttpEvent(event)) {
+          const request = parseHttpRequest(event, config.ownerClaim);
+          const result = await operation.run(operation.fromHttp(request), sessions);
+          return httpResponse(operation.toHttp(result));
+        }
+        const result = await operation.run(operation.fromInvoke(event), sessions);
+        return operation.toInvoke(result);
+      })
+  );
 }

@@ -8,6 +8,8 @@ describe('loadConfig', () => {
       inactiveDays: 30,
       dynamodbEndpoint: undefined,
       ownerClaim: 'sub',
+      serviceName: 'session-service',
+      metricsNamespace: 'session-service',
     });
     expect(
       loadConfig({
@@ -15,12 +17,16 @@ describe('loadConfig', () => {
         INACTIVE_DAYS: '7',
         DYNAMODB_ENDPOINT: 'http://localhost:8000',
         OWNER_CLAIM: 'uid',
+        POWERTOOLS_SERVICE_NAME: 'sessions',
+        POWERTOOLS_METRICS_NAMESPACE: 'bookings',
       }),
     ).toEqual({
       tableName: 't',
       inactiveDays: 7,
       dynamodbEndpoint: 'http://localhost:8000',
       ownerClaim: 'uid',
+      serviceName: 'sessions',
+      metricsNamespace: 'bookings',
     });
   });
 
