@@ -105,6 +105,23 @@ describe('operation metrics of the session functions', () => {
   });
 });
 
+describe('sweep metrics', () => {
+  it('emits one document per run with every sweep metric of the list, SweepIncomplete among them', async () => {
+    const sweep = (await import('../../functions/sweep.ts')).handler as LambdaHandler;
+
+    // The longest window: nothing on the shared table is that old, so the run deletes nothing.
+    const { response, documents } = await invoke(sweep, { inactiveDays: 3650 });
+
+    expect(response).toMatchObject({ ok: true, report: { complete: true, dryRun: false } });
+    expect(documents).toHaveLength(1);
+    const [document] = documents as [EmfDocument];
+    const [directive] = document._aws.CloudWatchMetrics;
+    expect(directive?.Dimensions).toEqual([['service']]);
+    expect(directive?.Metrics.map((metric) => metric.Name).sort()).toEqual([...METRIC_NAMES.sweep].sort());
+    expect(document.SweepIncomplete).toBe(0);
+  });
+});
+
 describe('countsOf', () => {
   const only = (metric?: OperationMetric) =>
     Object.fromEntries(METRIC_NAMES.operation.map((name) => [name, name === metric ? 1 : 0]));
