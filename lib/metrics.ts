@@ -52,7 +52,8 @@ function headerIs(headers: unknown, name: string, value: string): boolean {
 /**
  * What one response says happened, as a count (0 or 1) of every operation metric. Reads only the
  * shapes callers see: an HTTP result (status, `Idempotent-Replayed` header, error body) or a
- * direct-invocation envelope (`created`, `replayed`, `ok: false` with an error code).
+ * direct-invocation envelope (`created`, `replayed`, `ok: false` with an error code). A replayed
+ * answer counts as a replay only: what it reports was counted when it first happened.
  */
 export function countsOf(response: unknown): Record<OperationMetric, number> {
   const counts: Record<OperationMetric, number> = {
@@ -64,16 +65,19 @@ export function countsOf(response: unknown): Record<OperationMetric, number> {
     ServerErrors: 0,
   };
   if (!isObject(response)) return counts;
+  const http = typeof response.statusCode === 'number';
+  const status = http ? (response.statusCode as number) : undefined;
+  if (http ? headerIs(response.headers, 'idempotent-replayed', 'true') : response.replayed === true) {
+    counts.IdempotentReplays = 1;
+    return counts;
+  }
+  if (http ? status === 201 : response.created === true) counts.SessionsCreated = 1;
   let code: string | undefined;
-  if (typeof response.statusCode === 'number') {
-    if (response.statusCode === 201) counts.SessionsCreated = 1;
-    if (headerIs(response.headers, 'idempotent-replayed', 'true')) counts.IdempotentReplays = 1;
-    code = response.statusCode >= 400 ? httpErrorCode(response.body) : undefined;
-    if (code === undefined && response.statusCode >= 500) counts.ServerErrors = 1;
-  } else {
-    if (response.created === true) counts.SessionsCreated = 1;
-    if (response.replayed === true) counts.IdempotentReplays = 1;
-    code = response.ok === false && isObject(response.error) ? String(response.error.code) : undefined;
+  if (status !== undefined) {
+    code = status >= 400 ? httpErrorCode(response.body) : undefined;
+    if (code === undefined && status >= 500) counts.ServerErrors = 1;
+  } else if (response.ok === false && isObject(response.error)) {
+    code = String(response.error.code);
   }
   const metric = code === undefined ? undefined : METRIC_OF_CODE[code as ErrorCode];
   if (metric) counts[metric] = 1;

@@ -144,6 +144,21 @@ describe('countsOf', () => {
     ['invoke ok', { ok: true, session: {} }, undefined],
     ['invoke created', { ok: true, session: {}, created: true }, 'SessionsCreated'],
     ['invoke replayed', { ok: true, session: {}, replayed: true }, 'IdempotentReplays'],
+    [
+      'HTTP 201 replayed',
+      { statusCode: 201, headers: { 'idempotent-replayed': 'true' } },
+      'IdempotentReplays',
+    ],
+    [
+      'invoke created, replayed',
+      { ok: true, session: {}, created: true, replayed: true },
+      'IdempotentReplays',
+    ],
+    [
+      'HTTP 200 with Idempotent-Replayed: false',
+      { statusCode: 200, headers: { 'Idempotent-Replayed': 'false' } },
+      undefined,
+    ],
     ['invoke conflict', { ok: false, error: { code: 'VERSION_CONFLICT' } }, 'VersionConflicts'],
     ['invoke not found', { ok: false, error: { code: 'NOT_FOUND' } }, 'NotFound'],
     ['invoke internal', { ok: false, error: { code: 'INTERNAL' } }, 'ServerErrors'],
