@@ -203,11 +203,16 @@ describe('alarms, alarm topic and dashboard in the packaged template', () => {
       }
     });
 
-    it('refuses an alarmTopicArn that is not an SNS topic ARN', async () => {
-      await expect(
-        packageService({ stage: 'prod', env: { ALARM_TOPIC_ARN: 'arn:aws:iam::123456789012:role/x' } }),
-      ).rejects.toThrow(/alarmTopicArn must be an SNS topic ARN/);
-    }, 180_000);
+    it.each([
+      [{ ALARM_TOPIC_ARN: 'arn:aws:iam::123456789012:role/x' }, /alarmTopicArn must be an SNS topic ARN/],
+      [{ ALARM_EMAIL: 'on-call@example.com, boss@example.com' }, /alarmEmail must be one email address/],
+    ])(
+      'refuses %o',
+      async (env, message) => {
+        await expect(packageService({ stage: 'prod', env })).rejects.toThrow(message);
+      },
+      180_000,
+    );
   });
 
   describe('every function', () => {
@@ -405,6 +410,20 @@ describe('alarms, alarm topic and dashboard in the packaged template', () => {
       expect((properties.Period as number) * properties.EvaluationPeriods).toBe(2 * sweepIntervalSeconds());
       expect(properties.DatapointsToAlarm).toBe(properties.EvaluationPeriods);
     });
+  });
+
+  it('points every alarm at a section of docs/OPERATIONS.md', () => {
+    const runbook = readFileSync(new URL('../../docs/OPERATIONS.md', import.meta.url), 'utf8');
+    const sections = new Set([...runbook.matchAll(/^### (\S+)$/gm)].map((match) => match[1]));
+    const alarms = [
+      ...ofType(prod, 'AWS::CloudWatch::Alarm'),
+      ...ofType(prod, 'AWS::CloudWatch::CompositeAlarm'),
+    ];
+
+    for (const [logicalId, resource] of alarms) {
+      const anchor = /docs\/OPERATIONS\.md#([\w-]+)/.exec(String(resource.Properties.AlarmDescription))?.[1];
+      expect(sections.has(anchor), `${logicalId} → #${anchor}`).toBe(true);
+    }
   });
 
   it('has a composite "service unhealthy" alarm over alarms that exist', () => {
