@@ -22,7 +22,7 @@ const functionLogicalId = (name) =>
 
 /** The seconds between two runs of a `rate(...)` schedule expression. */
 function scheduleIntervalSeconds(expression) {
-  const match = /^rate\(\s*(\d+)\s+(minutes?|hours?|days?)\s*\)$/.exec(String(expression).trim());
+  const match = /^rate\(\s*([1-9]\d*)\s+(minutes?|hours?|days?)\s*\)$/.exec(String(expression).trim());
   if (!match) {
     throw new Error(
       `sweepSchedule must be rate(N minute(s)|hour(s)|day(s)) so that the sweep's alarms know its interval, got ${JSON.stringify(expression)}`,
@@ -60,7 +60,7 @@ function numberParam(name, raw, { min = 0, integer = false } = {}) {
 }
 
 /** One metric, as CloudFormation's Metrics array (MetricDataQuery) takes it. */
-function query(id, namespace, metricName, dimensions, stat, period, returnData = false) {
+function query(id, namespace, metricName, dimensions, stat, period) {
   return {
     Id: id,
     MetricStat: {
@@ -72,7 +72,7 @@ function query(id, namespace, metricName, dimensions, stat, period, returnData =
       Period: period,
       Stat: stat,
     },
-    ReturnData: returnData,
+    ReturnData: false,
   };
 }
 
@@ -115,8 +115,7 @@ module.exports = async ({ resolveVariable }) => {
 
   if (!topicArn) {
     // CloudWatch cannot use the AWS managed key alias/aws/sns (its policy does not let CloudWatch
-    // encrypt), so the topic has a key of its own that allows CloudWatch and nothing else beyond the
-    // account.
+    // encrypt), so the topic has a key of its own that allows CloudWatch beside the account.
     resources.AlarmTopicKey = {
       Type: 'AWS::KMS::Key',
       Properties: {
@@ -137,8 +136,9 @@ module.exports = async ({ resolveVariable }) => {
               Effect: 'Allow',
               Principal: { Service: 'cloudwatch.amazonaws.com' },
               Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              // The statement AWS documents, without conditions: which alarms may publish is decided
+              // by the topic policy below, and a condition CloudWatch does not send would silence them.
               Resource: '*',
-              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
             },
           ],
         },

@@ -181,9 +181,12 @@ describe('sweep schedule arithmetic', () => {
     expect(scheduleIntervalSeconds(expression)).toBe(seconds);
   });
 
-  it.each(['cron(0 3 * * ? *)', 'rate(1 week)', 'rate(0.5 hours)', ''])('refuses %j', (expression) => {
-    expect(() => scheduleIntervalSeconds(expression)).toThrow(/sweepSchedule must be rate/);
-  });
+  it.each(['cron(0 3 * * ? *)', 'rate(1 week)', 'rate(0.5 hours)', 'rate(0 minutes)', ''])(
+    'refuses %j',
+    (expression) => {
+      expect(() => scheduleIntervalSeconds(expression)).toThrow(/sweepSchedule must be rate/);
+    },
+  );
 
   it.each([
     [3_600, { period: 3_600, perInterval: 1 }],
