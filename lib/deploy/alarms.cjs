@@ -434,7 +434,12 @@ module.exports = async ({ resolveVariable }) => {
   const routes = functionEntries.flatMap(({ definition }) =>
     (definition.events ?? [])
       .filter((event) => event?.httpApi)
-      .map((event) => ({ method: event.httpApi.method, path: event.httpApi.path })),
+      .map(({ httpApi }) => {
+        // `httpApi: 'PUT /sessions/{userId}'` is osls' shorthand for `{ method, path }`.
+        const [method, path] =
+          typeof httpApi === 'string' ? httpApi.split(' ') : [httpApi.method, httpApi.path];
+        return { method: String(method).toUpperCase(), path };
+      }),
   );
   resources.Dashboard = {
     Type: 'AWS::CloudWatch::Dashboard',

@@ -454,6 +454,13 @@ describe('alarms, alarm topic and dashboard in the packaged template', () => {
       expect(body()).toContain(`"FunctionName","\${${capitalised(name)}LambdaFunction}"`);
     });
 
+    it.each(OPERATIONS)('graphs the route of %s', (name) => {
+      for (const event of serverlessYml.functions[name]?.events ?? []) {
+        const route = event.httpApi as { method: string; path: string } | undefined;
+        if (route) expect(body()).toContain(`"Method","${route.method}","Resource","${route.path}"`);
+      }
+    });
+
     it('references only resources of the template', () => {
       const placeholders = [...body().matchAll(/\$\{([^}]+)\}/g)].map(
         (match) => (match[1] as string).split('.')[0],
