@@ -3,6 +3,7 @@ import { sessionHandler } from '../lib/session-handler.ts';
 
 /** POST /sessions/{userId}/clear: empties step, booking and context, keeping the session itself. */
 export const handler = sessionHandler({
+  name: 'clear',
   fromHttp: ({ userId, body, expectedVersion }) => {
     parseOptionalBody(httpBodies.empty, body);
     return { userId, expectedVersion };

@@ -3,6 +3,7 @@ import { sessionHandler } from '../lib/session-handler.ts';
 
 /** PUT /sessions/{userId}: the user's live session, created when there is none (201) or returned (200). */
 export const handler = sessionHandler({
+  name: 'createOrGet',
   fromHttp: ({ userId, body }) => ({
     userId,
     source: parseOptionalBody(httpBodies.createOrGet, body).source ?? 'Website',

@@ -4,6 +4,7 @@ import { sessionHandler } from '../lib/session-handler.ts';
 
 /** DELETE /sessions/{userId}: removes the live session (204), or 404 when there is none. */
 export const handler = sessionHandler({
+  name: 'delete',
   fromHttp: ({ userId, body, expectedVersion }) => {
     parseOptionalBody(httpBodies.empty, body);
     return { userId, expectedVersion };

@@ -4,6 +4,7 @@ import { sessionHandler } from '../lib/session-handler.ts';
 
 /** GET /sessions/{userId}: the user's live session, or 404. */
 export const handler = sessionHandler({
+  name: 'getSession',
   fromHttp: ({ userId, body }) => {
     parseOptionalBody(httpBodies.empty, body);
     return { userId };

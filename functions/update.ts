@@ -3,6 +3,7 @@ import { sessionHandler } from '../lib/session-handler.ts';
 
 /** PATCH /sessions/{userId}: merges step, booking and context into the live session. */
 export const handler = sessionHandler({
+  name: 'update',
   fromHttp: ({ userId, body, expectedVersion }) => ({
     userId,
     patch: parseInput(httpBodies.update, body),

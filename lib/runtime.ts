@@ -1,9 +1,10 @@
 /**
- * What every function shares, built once per cold start: the configuration, the logger and the
- * repository on the shared DynamoDB client. A missing setting fails here, before any request.
+ * What every function shares, built once per cold start: the configuration, the logger, the metrics and
+ * the repository on the shared DynamoDB client. A missing setting fails here, before any request.
  * Only the handler stacks import this module (the linter enforces it); tests inject their own pieces.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfig } from './config.ts';
 import { createDocumentClient } from './dynamodb.ts';
 import { SessionRepository } from './session-repository.ts';
@@ -11,6 +12,9 @@ import { SessionRepository } from './session-repository.ts';
 export const config = loadConfig();
 
 export const logger = new Logger({ serviceName: config.serviceName });
+
+/** The session functions' EMF metrics; see lib/metrics.ts. */
+export const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
 
 export const documentClient = createDocumentClient({
   endpoint: config.dynamodbEndpoint,

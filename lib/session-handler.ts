@@ -1,11 +1,13 @@
 /**
  * The one middleware stack behind every session function. A function describes its operation (how to
  * read HTTP and direct-invocation input, what to call, how to answer); the stack routes the event,
- * logs with the request id, and turns every error into the caller's error shape.
+ * logs with the request id, turns every error into the caller's error shape, and publishes the
+ * operation's metrics from the response.
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Config } from './config.ts';
@@ -19,6 +21,7 @@ import {
   isHttpEvent,
   parseHttpRequest,
 } from './http.ts';
+import { operationMetrics } from './metrics.ts';
 import * as runtime from './runtime.ts';
 import type { SessionRepository } from './session-repository.ts';
 
@@ -26,6 +29,8 @@ import type { SessionRepository } from './session-repository.ts';
 export const TIMEOUT_EARLY_MS = 500;
 
 export interface SessionOperation<Input, Result> {
+  /** The function's name in serverless.yml: the `operation` dimension of its metrics. */
+  name: string;
   fromHttp(request: HttpRequest): Input;
   fromInvoke(payload: unknown): Input;
   run(input: Input, sessions: SessionRepository): Promise<Result>;
@@ -40,6 +45,7 @@ export interface SessionHandlerDependencies {
   repository: SessionRepository;
   config: Pick<Config, 'ownerClaim'>;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** Answers every failure in the caller's shape: an HTTP error response, or an `ok: false` envelope. */
@@ -72,23 +78,28 @@ export function sessionHandler<Input, Result>(
     repository: sessions = runtime.repository,
     config = runtime.config,
     logger = runtime.logger,
+    metrics = runtime.metrics,
   } = dependencies;
-  return middy<unknown, Response, Error, Context>({
-    // Answer 503 just before the Lambda deadline rather than let the invocation time out.
-    timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
-    timeoutEarlyResponse: () => {
-      throw new UnavailableError('the request did not finish in time');
-    },
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(errorResponder(logger))
-    .handler(async (event) => {
-      if (isHttpEvent(event)) {
-        const request = parseHttpRequest(event, config.ownerClaim);
-        const result = await operation.run(operation.fromHttp(request), sessions);
-        return httpResponse(operation.toHttp(result));
-      }
-      const result = await operation.run(operation.fromInvoke(event), sessions);
-      return operation.toInvoke(result);
-    });
+  return (
+    middy<unknown, Response, Error, Context>({
+      // Answer 503 just before the Lambda deadline rather than let the invocation time out.
+      timeoutEarlyInMillis: TIMEOUT_EARLY_MS,
+      timeoutEarlyResponse: () => {
+        throw new UnavailableError('the request did not finish in time');
+      },
+    })
+      .use(injectLambdaContext(logger, { resetKeys: true }))
+      // Before the error responder, so that it counts the response the responder has made.
+      .use(operationMetrics(metrics, operation.name))
+      .use(errorResponder(logger))
+      .handler(async (event) => {
+        if (isHttpEvent(event)) {
+          const request = parseHttpRequest(event, config.ownerClaim);
+          const result = await operation.run(operation.fromHttp(request), sessions);
+          return httpResponse(operation.toHttp(result));
+        }
+        const result = await operation.run(operation.fromInvoke(event), sessions);
+        return operation.toInvoke(result);
+      })
+  );
 }

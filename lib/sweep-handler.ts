@@ -36,6 +36,7 @@ function publish(report: SweepReport): void {
   metrics.addMetric('SessionsSkipped', MetricUnit.Count, report.skipped);
   metrics.addMetric('SweepErrors', MetricUnit.Count, report.errors);
   metrics.addMetric('SweepDurationMs', MetricUnit.Milliseconds, report.durationMs);
+  metrics.addMetric('SweepIncomplete', MetricUnit.Count, report.complete ? 0 : 1);
   metrics.publishStoredMetrics();
 }
 

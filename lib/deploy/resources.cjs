@@ -282,7 +282,8 @@ module.exports = async ({ resolveVariable }) => {
       HttpApiStage: {
         Properties: {
           DefaultRouteSettings: {
-            DetailedMetricsEnabled: false,
+            // Per-route metrics for the dashboard; see docs/OPERATIONS.md for what they cost.
+            DetailedMetricsEnabled: String(await resolveVariable('param:apiDetailedMetrics')) === 'true',
             ThrottlingRateLimit: Number(await resolveVariable('param:throttleRateLimit')),
             ThrottlingBurstLimit: Number(await resolveVariable('param:throttleBurstLimit')),
           },

@@ -22,6 +22,7 @@ describe('sessionHandler', () => {
   const handler = () =>
     sessionHandler(
       {
+        name: 'getSession',
         fromHttp: ({ userId }) => userId,
         fromInvoke: (payload) => (payload as { userId: string }).userId,
         run: (userId, repository) => repository.get(userId),

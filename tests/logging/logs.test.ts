@@ -1,6 +1,8 @@
 /**
  * The logs are structured JSON with a request id on every line, and never carry booking PII (name,
- * phone, email) or the bearer token, on any path: success, rejection, conflict or failure.
+ * phone, email) or the bearer token, on any path: success, rejection, conflict or failure. The same
+ * holds for the metrics (EMF documents on stdout), whose only dimensions are the service and the
+ * operation, never the user.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localToken } from '../../lib/local/token.ts';
@@ -58,16 +60,38 @@ describe('logs', () => {
     expect(invoked).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     expect(lines.length).toBeGreaterThan(0);
     const all = lines.join('\n');
-    for (const secret of [...Object.values(PII), token, token.split('.')[1] as string]) {
+    for (const secret of [...Object.values(PII), token, token.split('.')[1] as string, userId]) {
       expect(all).not.toContain(secret);
     }
   });
 
-  it('are JSON lines, each with the request id', () => {
+  it('include one metrics document per invocation, with no user in any dimension', () => {
+    const documents = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => typeof entry._aws === 'object');
+    const directives = documents.flatMap(
+      (entry) => (entry._aws as { CloudWatchMetrics: { Dimensions: string[][] }[] }).CloudWatchMetrics,
+    );
+
+    expect(documents).toHaveLength(7);
+    for (const directive of directives) expect(directive.Dimensions).toEqual([['service', 'operation']]);
+    expect(documents.map((entry) => entry.operation)).toEqual([
+      'createOrGet',
+      'update',
+      'update',
+      'update',
+      'getSession',
+      'update',
+      'clear',
+    ]);
+  });
+
+  it('are JSON lines, each with the request id (metrics documents too)', () => {
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       const entry = JSON.parse(line);
-      expect(entry).toMatchObject({ level: expect.any(String), function_request_id: expect.any(String) });
+      const shape = typeof entry._aws === 'object' ? {} : { level: expect.any(String) };
+      expect(entry).toMatchObject({ ...shape, function_request_id: expect.any(String) });
     }
   });
 });

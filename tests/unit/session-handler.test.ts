@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { type SessionOperation, sessionHandler } from '../../lib/session-handler.ts';
@@ -9,11 +10,15 @@ const USER = 'wa:+447700900123';
 
 /** No DynamoDB: the operation under test never touches its repository unless it is told to. */
 const repository = {} as SessionRepository;
+/** Metrics that publish nothing: this file tests the stack, tests/metrics/ tests the figures. */
+const metrics = new Metrics({ namespace: 'unit', serviceName: 'unit' });
+vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
 
 function build(run: (userId: string) => Promise<string>, ownerClaim = 'sub') {
   const logger = new Logger({ logLevel: 'SILENT' });
   const logged = { error: vi.spyOn(logger, 'error'), info: vi.spyOn(logger, 'info') };
   const operation: SessionOperation<string, string> = {
+    name: 'getSession',
     fromHttp: ({ userId }) => userId,
     fromInvoke: (payload) => (payload as { userId: string }).userId,
     run: (userId, sessions) => {
@@ -23,7 +28,7 @@ function build(run: (userId: string) => Promise<string>, ownerClaim = 'sub') {
     toHttp: (result) => ({ status: 200, headers: { 'X-Result': result } }),
     toInvoke: (result) => ({ ok: true, result }),
   };
-  const handler = sessionHandler(operation, { repository, config: { ownerClaim }, logger });
+  const handler = sessionHandler(operation, { repository, config: { ownerClaim }, logger, metrics });
   return { handler, logged };
 }
 
