@@ -14,10 +14,16 @@ export interface Session {
   context: Context;
 }
 
-/** A session as stored: the public fields plus the index shard, the TTL backstop and the last write's id. */
+/**
+ * A session as stored: the public fields plus the index shard, the TTL backstop, the lifetime its write
+ * register refers to (see lib/write-register.ts), and `deletedAt` on a tombstone. Items written before the
+ * register existed may still hold `lastWriteId`; every write removes it.
+ */
 export interface SessionItem extends Session {
   activityShard: number;
   purgeAt: number;
+  lifetime?: [string];
+  deletedAt?: string;
   lastWriteId?: string;
 }
 

@@ -4,10 +4,10 @@
  * requests each handler call sent and the capacity its raw equivalent consumed.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { activityTimes, inactiveCutoff } from '../../lib/clock.ts';
-import type { SessionPatch } from '../../lib/schema.ts';
+import { activityTimes } from '../../lib/clock.ts';
+import { LIMITS, type SessionPatch } from '../../lib/schema.ts';
 import {
   clearRequest,
   createOrGetRequest,
@@ -16,6 +16,7 @@ import {
   newSessionItem,
   updateRequest,
 } from '../../lib/session-requests.ts';
+import { writeIdentity } from '../../lib/write-register.ts';
 import { countRequests } from '../support/request-counter.ts';
 import { itemBytes, putItems, readUnits, writeUnits } from './dynamo.ts';
 import { httpEvent, lambdaContext, type Route } from './events.ts';
@@ -70,6 +71,8 @@ export interface OverheadResult {
 interface Side {
   /** Current version of each session this side works on, for If-Match. */
   versions: Map<string, number>;
+  /** Current entity tag of each session, as the handler side sends it back in If-Match. */
+  tags: Map<string, string>;
   users: string[];
 }
 
@@ -199,10 +202,18 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...updateRequest(table, userId, PATCH, times(), {
-                writeId: randomUUID(),
-                expectedVersion: side.versions.get(userId),
-              }),
+              ...updateRequest(
+                table,
+                userId,
+                PATCH,
+                times(),
+                {
+                  write: writeIdentity('update', PATCH, undefined),
+                  expectedVersion: side.versions.get(userId),
+                  expectedSessionId: undefined,
+                },
+                { contextKeys: LIMITS.contextKeysStored },
+              ),
               ...extra,
             }),
           ),
@@ -223,8 +234,9 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
           await doc.send(
             new UpdateCommand({
               ...clearRequest(table, userId, times(), {
-                writeId: randomUUID(),
+                write: writeIdentity('clear', {}, undefined),
                 expectedVersion: side.versions.get(userId),
+                expectedSessionId: undefined,
               }),
               ...extra,
             }),
@@ -244,13 +256,12 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
       raw: async (doc, side, userId, extra) =>
         attributes(
           await doc.send(
-            new DeleteCommand({
-              ...deleteRequest(
-                table,
-                userId,
-                inactiveCutoff(new Date(), inactiveDays),
-                side.versions.get(userId),
-              ),
+            new UpdateCommand({
+              ...deleteRequest(table, userId, times(), {
+                write: writeIdentity('delete', {}, undefined),
+                expectedVersion: side.versions.get(userId),
+                expectedSessionId: undefined,
+              }),
               ...extra,
             }),
           ),
@@ -268,14 +279,18 @@ async function prepareSide(
   prefix: string,
   calls: number,
 ): Promise<Side> {
-  const side: Side = { versions: new Map(), users: [] };
+  const side: Side = { versions: new Map(), tags: new Map(), users: [] };
   if (operation.needs === 'none') return side;
   const count = operation.needs === 'pool' ? POOL : calls;
   side.users = Array.from({ length: count }, (_, i) =>
     operation.needs === 'pool' ? `${prefix}pool-${i}` : operation.user(side, prefix, i),
   );
-  await putItems(doc, table, side.users.map(sessionItem));
-  for (const user of side.users) side.versions.set(user, 1);
+  const items = side.users.map(sessionItem);
+  await putItems(doc, table, items);
+  for (const item of items) {
+    side.versions.set(String(item.userId), 1);
+    side.tags.set(String(item.userId), `"${item.sessionId}.1"`);
+  }
   return side;
 }
 
@@ -326,7 +341,7 @@ export async function measureHandlerOverhead(
         route: operation.route,
         userId,
         body: operation.body,
-        ifMatch: operation.ifMatch ? handlerSide.versions.get(userId) : undefined,
+        ifMatch: operation.ifMatch ? handlerSide.tags.get(userId) : undefined,
       });
       const context = lambdaContext(10_000, operation.functionName);
       const sentBefore = counter.sent.length;
@@ -335,7 +350,7 @@ export async function measureHandlerOverhead(
       const ms = performance.now() - started;
       checkResponse(operation, userId, response);
       const etag = response.headers?.ETag;
-      if (typeof etag === 'string') handlerSide.versions.set(userId, Number(etag.replaceAll('"', '')));
+      if (typeof etag === 'string') handlerSide.tags.set(userId, etag);
       if (i < options.warmup) return;
       handlerMs.push(ms);
       const sent = counter.sent.slice(sentBefore);

@@ -9,8 +9,17 @@ import {
   updateRequest,
 } from '../../lib/session-requests.ts';
 import { ACTIVITY_SHARDS, activityShardOf } from '../../lib/shard.ts';
+import { WRITE_SLOTS, writeIdentity } from '../../lib/write-register.ts';
 
 const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), 30);
+const limits = { contextKeys: 64 };
+const write = { ...writeIdentity('update', {}, 'key-1'), writeId: 'w1' };
+const guard = (expectedVersion?: number) => ({ write, expectedVersion, expectedSessionId: undefined });
+/** The register's condition, one clause per slot. */
+const NOT_RECORDED = Array.from(
+  { length: WRITE_SLOTS },
+  (_, slot) => `NOT contains(#w${slot}, :writeId)`,
+).join(' AND ');
 
 describe('session requests', () => {
   it('computes the activity times from one instant', () => {
@@ -34,7 +43,9 @@ describe('session requests', () => {
     });
 
     it('only succeeds on a missing or live session', () => {
-      expect(request.ConditionExpression).toBe('attribute_not_exists(#userId) OR #updatedAt >= :cutoff');
+      expect(request.ConditionExpression).toBe(
+        '(attribute_not_exists(#userId) OR #updatedAt >= :cutoff) AND attribute_not_exists(#deletedAt)',
+      );
       expect(request.ExpressionAttributeValues?.[':cutoff']).toBe(times.cutoff);
     });
   });
@@ -46,13 +57,12 @@ describe('session requests', () => {
         'u1',
         { step: 'a', booking: { name: 'Ada', phone: null }, context: { 'x.y': 1, gone: null } },
         times,
-        { writeId: 'w1', expectedVersion: undefined },
+        guard(),
+        limits,
       );
 
-      expect(request.UpdateExpression).toBe(
-        'SET #version = #version + :one, #updatedAt = :updatedAt, #expiresAt = :expiresAt, #purgeAt = :purgeAt, ' +
-          '#step = :step, #booking.#b0 = :b0, #context.#c0 = :c0, #lastWriteId = :writeId ' +
-          'REMOVE #booking.#b1, #context.#c1',
+      expect(request.UpdateExpression).toMatch(
+        /^SET #version = #version \+ :one, #updatedAt = :updatedAt, #expiresAt = :expiresAt, #purgeAt = :purgeAt, #step = :step, #booking.#b0 = :b0, #context.#c0 = :c0, #w20 = if_not_exists\(#w19, :none\), .*#w1 = if_not_exists\(#w0, :none\), #w0 = list_append\(:entry, if_not_exists\(#lifetime, :noLifetime\)\) REMOVE #booking.#b1, #context.#c1, #lastWriteId$/,
       );
       expect(request.ExpressionAttributeNames).toMatchObject({
         '#b0': 'name',
@@ -61,49 +71,59 @@ describe('session requests', () => {
         '#c1': 'gone',
       });
       expect(request.ConditionExpression).toBe(
-        'attribute_exists(#userId) AND #updatedAt >= :cutoff AND ' +
-          '(attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)',
+        '(attribute_exists(#userId) AND #updatedAt >= :cutoff) AND attribute_not_exists(#deletedAt) AND ' +
+          `${NOT_RECORDED} AND (size(#context) <= :contextRoom OR (attribute_exists(#context.#c0)))`,
       );
       expect(request.ExpressionAttributeValues?.[':writeId']).toBe('w1');
+      expect(request.ExpressionAttributeValues?.[':contextRoom']).toBe(63);
     });
 
     it('leaves out fields whose value is undefined', () => {
-      const request = updateRequest('t', 'u1', { booking: { service: undefined, name: 'Ada' } }, times, {
-        writeId: 'w1',
-        expectedVersion: undefined,
-      });
+      const request = updateRequest(
+        't',
+        'u1',
+        { booking: { service: undefined, name: 'Ada' } },
+        times,
+        guard(),
+        limits,
+      );
       expect(request.ExpressionAttributeNames).toMatchObject({ '#b0': 'name' });
       expect(Object.values(request.ExpressionAttributeNames ?? {})).not.toContain('service');
     });
 
     it('adds the version to the condition when one is expected', () => {
-      const request = updateRequest('t', 'u1', { step: 'a' }, times, { writeId: 'w1', expectedVersion: 4 });
+      const request = updateRequest('t', 'u1', { step: 'a' }, times, guard(4), limits);
       expect(request.ConditionExpression).toContain('AND #version = :expectedVersion');
       expect(request.ExpressionAttributeValues?.[':expectedVersion']).toBe(4);
     });
 
     it('declares no attribute name it does not use', () => {
-      const request = updateRequest('t', 'u1', { context: {} }, times, {
-        writeId: 'w1',
-        expectedVersion: undefined,
-      });
+      const request = updateRequest('t', 'u1', { context: {} }, times, guard(), limits);
       expect(Object.keys(request.ExpressionAttributeNames ?? {})).not.toContain('#context');
     });
   });
 
   it('clearRequest resets the data and keeps the live-session condition', () => {
-    const request = clearRequest('t', 'u1', times, { writeId: 'w1', expectedVersion: undefined });
+    const request = clearRequest('t', 'u1', times, guard());
     expect(request.UpdateExpression).toContain('#step = :null, #booking = :empty, #context = :empty');
     expect(request.ConditionExpression).toMatch(
-      /^attribute_exists\(#userId\) AND #updatedAt >= :cutoff AND /,
+      /^\(attribute_exists\(#userId\) AND #updatedAt >= :cutoff\) AND attribute_not_exists\(#deletedAt\) AND /,
     );
   });
 
-  it('deleteRequest is unconditional without a version, and otherwise fails only on a live, other version', () => {
-    expect(deleteRequest('t', 'u1', times.cutoff, undefined).ConditionExpression).toBeUndefined();
-    expect(deleteRequest('t', 'u1', times.cutoff, 2).ConditionExpression).toBe(
-      'attribute_not_exists(#userId) OR #updatedAt < :cutoff OR #version = :expectedVersion',
+  it('deleteRequest turns a live session into a tombstone, checking the version only when one is expected', () => {
+    const unversioned = deleteRequest('t', 'u1', times, guard());
+    expect(unversioned.UpdateExpression).toContain('#deletedAt = :updatedAt');
+    expect(unversioned.UpdateExpression).toMatch(/ REMOVE #step, #booking, #context, #lastWriteId$/);
+    expect(unversioned.ConditionExpression).not.toContain(':expectedVersion');
+    expect(deleteRequest('t', 'u1', times, guard(2)).ConditionExpression).toMatch(
+      / AND #version = :expectedVersion$/,
     );
+  });
+
+  it('an expected version beyond 2^53 becomes 0, which no session has, instead of failing to marshal', () => {
+    const request = updateRequest('t', 'u1', { step: 'a' }, times, guard(2 ** 53 + 2), limits);
+    expect(request.ExpressionAttributeValues?.[':expectedVersion']).toBe(0);
   });
 
   it('inactiveQueryRequest reads one shard of the index below the cutoff', () => {
