@@ -271,7 +271,9 @@ export class SessionRepository {
    */
   async #purgeExpired(userId: string, cutoff: string): Promise<DeleteOutcome> {
     try {
-      await this.#send(new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff, 'keep-tombstones')));
+      await this.#send(
+        new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff, 'keep-tombstones')),
+      );
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }

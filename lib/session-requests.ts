@@ -450,7 +450,9 @@ export function deleteIfInactiveRequest(
     TableName: table,
     Key: { userId },
     ConditionExpression: `attribute_exists(#userId) AND #updatedAt < :cutoff${keep ? ` AND ${NOT_DELETED}` : ''}`,
-    ExpressionAttributeNames: keep ? names('#userId', '#updatedAt', '#deletedAt') : names('#userId', '#updatedAt'),
+    ExpressionAttributeNames: keep
+      ? names('#userId', '#updatedAt', '#deletedAt')
+      : names('#userId', '#updatedAt'),
     ExpressionAttributeValues: { ':cutoff': cutoff },
   };
 }
