@@ -206,7 +206,7 @@ export const contextPatchSchema = contextSchema().check(
       if (value !== null && attributeSize(key, value) > LIMITS.contextKeyBytes) {
         ctx.addIssue({
           code: 'custom',
-          message: `must be at most ${LIMITS.contextKeyBytes} bytes with its key, as DynamoDB counts size`,
+          message: `must be at most ${LIMITS.contextKeyBytes} bytes with its key`,
           path: [key],
         });
       }
