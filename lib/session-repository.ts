@@ -44,7 +44,6 @@ import {
 import { ACTIVITY_SHARDS } from './shard.ts';
 import {
   findRecordedWrite,
-  lifetimeOf,
   type RecordedOperation,
   type RecordedWrite,
   type WriteIdentity,
@@ -169,12 +168,11 @@ export class SessionRepository {
         const stored = await this.#read(id);
         const recorded = this.#recorded(stored, write);
         if (recorded !== undefined) {
-          const session = this.#sameLifetime(stored, recorded);
+          const session = this.#replayedSession(stored);
           return {
             session,
             created:
-              session.sessionId === recorded.sessionId &&
-              session.sessionId.startsWith(recorded.candidatePrefix),
+              recorded.candidatePrefix !== '' && session.sessionId.startsWith(recorded.candidatePrefix),
             replayed: recorded.nonce !== write.nonce,
           };
         }
@@ -383,7 +381,7 @@ export class SessionRepository {
     const recorded = this.#recorded(stored, guard.write);
     if (recorded !== undefined) {
       return {
-        session: this.#sameLifetime(stored, recorded),
+        session: this.#replayedSession(stored),
         replayed: recorded.nonce !== guard.write.nonce,
       };
     }
@@ -417,14 +415,12 @@ export class SessionRepository {
   }
 
   /**
-   * The live session a recorded write went to: a replay answers with it as it is now (that write and any
-   * later ones applied). If that session was since deleted, expired or replaced, there is none to answer.
+   * What a replay answers with: the user's live session as it is now (the recorded write and any later
+   * ones applied). If there is none (deleted or expired since), there is no session to answer with.
    */
-  #sameLifetime(stored: Record<string, unknown> | undefined, recorded: RecordedWrite): Session {
+  #replayedSession(stored: Record<string, unknown> | undefined): Session {
     const current = this.#liveSession(stored);
-    if (current === undefined || stored === undefined || lifetimeOf(stored) !== recorded.sessionId) {
-      throw new NotFoundError('the session this request wrote to no longer exists');
-    }
+    if (current === undefined) throw new NotFoundError('the session this request wrote to no longer exists');
     return current;
   }
 

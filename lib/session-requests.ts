@@ -12,7 +12,7 @@ import type { ActivityTimes } from './clock.ts';
 import type { SessionPatch, Source } from './schema.ts';
 import type { SessionItem } from './session.ts';
 import { activityShardOf } from './shard.ts';
-import { entryHead, SLOT_NAMES, type WriteIdentity } from './write-register.ts';
+import { SLOT_NAMES, type WriteIdentity, writeEntry } from './write-register.ts';
 
 export const BY_UPDATED_AT_INDEX = 'byUpdatedAt';
 
@@ -31,7 +31,6 @@ const NAMES = {
   '#booking': 'booking',
   '#context': 'context',
   '#lastWriteId': 'lastWriteId',
-  '#lifetime': 'lifetime',
   '#deletedAt': 'deletedAt',
 } as const;
 
@@ -61,13 +60,12 @@ const SESSION_MATCHES = '#sessionId = :expectedSessionId';
  * Fails when this very write is already recorded: the SDK retried a request whose answer was lost, or a
  * caller sent the same idempotency key again. Without it the write would be applied a second time.
  */
-const NOT_RECORDED = SLOT_NAMES.map((name) => `NOT contains(#${name}, :writeId)`).join(' AND ');
+const NOT_RECORDED = SLOT_NAMES.map((name) => `NOT begins_with(#${name}, :writeId)`).join(' AND ');
 /** Moves every entry one slot down (the oldest falls off); `#w0` is then set to the new entry. */
 const SHIFT = SLOT_NAMES.slice(1)
   .map((name, index) => `#${name} = if_not_exists(#${SLOT_NAMES[index]}, :none)`)
   .reverse()
   .join(', ');
-const NO_LIFETIME = ['-'];
 
 /** What makes a conditional write safe to send more than once, and optionally version-checked. */
 export interface WriteGuard {
@@ -77,13 +75,13 @@ export interface WriteGuard {
   expectedSessionId: string | undefined;
 }
 
-/** The register update and its condition, with the operand that supplies the entry's sessionId. */
-function recordWrite(write: WriteIdentity, lifetime: string, candidateSessionId?: string) {
+/** The register update and its condition. */
+function recordWrite(write: WriteIdentity, candidateSessionId?: string) {
   return {
-    set: [SHIFT, `#w0 = list_append(:entry, ${lifetime})`],
+    set: [SHIFT, '#w0 = :entry'],
     condition: NOT_RECORDED,
     names: SLOT_PLACEHOLDERS,
-    values: { ':none': null, ':entry': entryHead(write, candidateSessionId), ':writeId': write.writeId },
+    values: { ':none': null, ':entry': writeEntry(write, candidateSessionId), ':writeId': write.writeId },
   };
 }
 
@@ -132,7 +130,6 @@ export function newSessionItem(
     context: {},
     activityShard: activityShardOf(userId),
     purgeAt: times.purgeAt,
-    lifetime: [sessionId],
   };
 }
 
@@ -157,7 +154,7 @@ export function createOrGetRequest(
   times: ActivityTimes,
   write?: WriteIdentity,
 ): UpdateCommandInput {
-  const record = write && recordWrite(write, 'if_not_exists(#lifetime, :lifetime)', candidateSessionId);
+  const record = write && recordWrite(write, candidateSessionId);
   return {
     TableName: table,
     Key: { userId },
@@ -166,7 +163,6 @@ export function createOrGetRequest(
       '#version = if_not_exists(#version, :one), #createdAt = if_not_exists(#createdAt, :updatedAt), ' +
       '#step = if_not_exists(#step, :null), #booking = if_not_exists(#booking, :empty), ' +
       '#context = if_not_exists(#context, :empty), #activityShard = :activityShard, ' +
-      '#lifetime = if_not_exists(#lifetime, :lifetime), ' +
       [TOUCH, ...(record?.set ?? [])].join(', '),
     ConditionExpression: record
       ? `(${IS_MISSING_OR_LIVE_SESSION}) AND ${record.condition}`
@@ -185,7 +181,6 @@ export function createOrGetRequest(
         '#updatedAt',
         '#expiresAt',
         '#purgeAt',
-        '#lifetime',
         '#deletedAt',
       ),
       ...record?.names,
@@ -198,7 +193,6 @@ export function createOrGetRequest(
       ':empty': {},
       ':activityShard': activityShardOf(userId),
       ':cutoff': times.cutoff,
-      ':lifetime': [candidateSessionId],
       ...touchValues(times),
       ...record?.values,
     },
@@ -209,7 +203,7 @@ export function createOrGetRequest(
 /**
  * Replaces an expired item or a tombstone with a new session (or creates it if it is gone), unless someone
  * revived or replaced it meanwhile. An UpdateItem rather than a PutItem: the write register and its
- * idempotency keys carry over to the new lifetime, so a replay from the old one is still recognised.
+ * idempotency keys carry over to the new lifetime, so a replay from the old one is never applied to it.
  */
 export function replaceExpiredRequest(
   table: string,
@@ -217,14 +211,13 @@ export function replaceExpiredRequest(
   times: ActivityTimes,
   write?: WriteIdentity,
 ): UpdateCommandInput {
-  const record = write && recordWrite(write, ':lifetime', item.sessionId);
+  const record = write && recordWrite(write, item.sessionId);
   return {
     TableName: table,
     Key: { userId: item.userId },
     UpdateExpression:
       'SET #sessionId = :sessionId, #source = :source, #version = :one, #createdAt = :updatedAt, ' +
       '#step = :null, #booking = :empty, #context = :empty, #activityShard = :activityShard, ' +
-      '#lifetime = :lifetime, ' +
       [TOUCH, ...(record?.set ?? [])].join(', ') +
       ' REMOVE #deletedAt, #lastWriteId',
     ConditionExpression: record ? `(${IS_NOT_LIVE_SESSION}) AND ${record.condition}` : IS_NOT_LIVE_SESSION,
@@ -242,7 +235,6 @@ export function replaceExpiredRequest(
         '#updatedAt',
         '#expiresAt',
         '#purgeAt',
-        '#lifetime',
         '#deletedAt',
         '#lastWriteId',
       ),
@@ -256,7 +248,6 @@ export function replaceExpiredRequest(
       ':empty': {},
       ':activityShard': item.activityShard,
       ':cutoff': times.cutoff,
-      ':lifetime': [item.sessionId],
       ...touchValues(times),
       ...record?.values,
     },
@@ -391,7 +382,7 @@ function conditionalUpdate(
   extraConditions: string[] = [],
   returnValues: 'ALL_NEW' | 'NONE' = 'ALL_NEW',
 ): UpdateCommandInput {
-  const record = recordWrite(guard.write, 'if_not_exists(#lifetime, :noLifetime)');
+  const record = recordWrite(guard.write);
   const expected = expectation(guard);
   const conditions = [IS_LIVE_SESSION, record.condition, ...expected.conditions, ...extraConditions];
   return {
@@ -401,7 +392,7 @@ function conditionalUpdate(
     ConditionExpression: conditions.join(' AND '),
     ExpressionAttributeNames: {
       ...attributeNames,
-      ...names('#lastWriteId', '#lifetime', '#deletedAt'),
+      ...names('#lastWriteId', '#deletedAt'),
       ...(expected.values[':expectedSessionId'] === undefined ? {} : names('#sessionId')),
       ...(expected.values[':expectedVersion'] === undefined ? {} : names('#version')),
       ...record.names,
@@ -410,7 +401,6 @@ function conditionalUpdate(
       ...values,
       ...expected.values,
       ...record.values,
-      ':noLifetime': NO_LIFETIME,
     },
     ReturnValues: returnValues,
   };

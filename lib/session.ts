@@ -15,14 +15,13 @@ export interface Session {
 }
 
 /**
- * A session as stored: the public fields plus the index shard, the TTL backstop, the lifetime its write
- * register refers to (see lib/write-register.ts), and `deletedAt` on a tombstone. Items written before the
+ * A session as stored: the public fields plus the index shard, the TTL backstop, `deletedAt` on a
+ * tombstone, and the write register `w0`…`w20` (see lib/write-register.ts). Items written before the
  * register existed may still hold `lastWriteId`; every write removes it.
  */
 export interface SessionItem extends Session {
   activityShard: number;
   purgeAt: number;
-  lifetime?: [string];
   deletedAt?: string;
   lastWriteId?: string;
 }

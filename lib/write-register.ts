@@ -3,14 +3,13 @@
  * retrying after a lost answer, or a caller repeating an idempotency key) is applied once.
  *
  * It is a shift register of WRITE_SLOTS top-level attributes `w0`…`w20`, updated inside the write itself:
- * each recorded write moves every entry one slot down (the oldest falls off) and puts itself in `w0`,
- * on the condition that its id is in no slot. One mechanism serves both kinds of write: a keyed write's id
+ * each recorded write moves every entry one slot down (the oldest falls off) and puts itself in `w0`, on
+ * the condition that its id begins no slot. One mechanism serves both kinds of write: a keyed write's id
  * is a hash of its idempotency key, an unkeyed write's id is random.
  *
- * An entry is a list `[writeId, info, sessionId]`: `info` holds a hash of the request (operation, input,
- * precondition), a per-request nonce, the operation and, for create-or-get, the candidate sessionId's
- * first characters; `sessionId` is the lifetime the write went to, copied inside the write from the
- * `lifetime` attribute (a one-element list, because only lists can be concatenated in an expression).
+ * An entry is one fixed-layout string of at most 31 characters: the write id (12), a hash of the request
+ * (8: operation, input, precondition), a per-request nonce (4), the operation (1) and, for create-or-get,
+ * the first 6 characters of the sessionId it would create. Full, the register adds about 0.6 KB to an item.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -23,9 +22,12 @@ export const SLOT_NAMES: readonly string[] = Array.from({ length: WRITE_SLOTS },
 export const OPERATION_CODES = { update: 'u', clear: 'c', delete: 'd', createOrGet: 'p' } as const;
 export type RecordedOperation = keyof typeof OPERATION_CODES;
 
-const ID_CHARS = 22;
-const REQUEST_HASH_CHARS = 16;
-const CANDIDATE_CHARS = 8;
+/** 72 bits: two keys of one user colliding among 21 entries is about 2^-64 likely. */
+const ID_CHARS = 12;
+/** 48 bits: enough to tell a key reused for another request. */
+const REQUEST_HASH_CHARS = 8;
+const NONCE_CHARS = 4;
+const CANDIDATE_CHARS = 6;
 
 function hash(text: string, chars: number): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, chars);
@@ -66,19 +68,24 @@ export function writeIdentity(
   return {
     writeId:
       idempotencyKey === undefined
-        ? randomBytes(16).toString('base64url')
+        ? randomBytes(9).toString('base64url')
         : hash(`key:${idempotencyKey}`, ID_CHARS),
     requestHash: hash(canonical({ operation, request }), REQUEST_HASH_CHARS),
-    nonce: randomBytes(6).toString('base64url'), // 8 characters
+    nonce: randomBytes(3).toString('base64url'),
     keyed: idempotencyKey !== undefined,
     operation,
   };
 }
 
-/** The first two elements of the entry; the write appends the lifetime's sessionId. */
-export function entryHead(write: WriteIdentity, candidateSessionId = ''): [string, string] {
-  const info = `${write.requestHash}.${write.nonce}.${OPERATION_CODES[write.operation]}${candidateSessionId.slice(0, CANDIDATE_CHARS)}`;
-  return [write.writeId, info];
+/** The entry a write stores; `candidateSessionId` only for create-or-get. */
+export function writeEntry(write: WriteIdentity, candidateSessionId = ''): string {
+  return (
+    write.writeId +
+    write.requestHash +
+    write.nonce +
+    OPERATION_CODES[write.operation] +
+    candidateSessionId.slice(0, CANDIDATE_CHARS)
+  );
 }
 
 /** An entry found in a stored item. */
@@ -87,7 +94,6 @@ export interface RecordedWrite {
   nonce: string;
   operation: string;
   candidatePrefix: string;
-  sessionId: string;
 }
 
 /** The entry of `writeId` in a stored item, if the register still holds it. */
@@ -98,21 +104,19 @@ export function findRecordedWrite(
   if (item === undefined) return undefined;
   for (const name of SLOT_NAMES) {
     const slot = item[name];
-    if (!Array.isArray(slot) || slot[0] !== writeId) continue;
-    const [requestHash = '', nonce = '', rest = ''] = String(slot[1]).split('.');
+    if (typeof slot !== 'string' || !slot.startsWith(writeId)) continue;
+    let at = ID_CHARS;
+    const take = (chars: number) => {
+      const part = slot.slice(at, at + chars);
+      at += chars;
+      return part;
+    };
     return {
-      requestHash,
-      nonce,
-      operation: rest.slice(0, 1),
-      candidatePrefix: rest.slice(1),
-      sessionId: String(slot[2] ?? ''),
+      requestHash: take(REQUEST_HASH_CHARS),
+      nonce: take(NONCE_CHARS),
+      operation: take(1),
+      candidatePrefix: take(CANDIDATE_CHARS),
     };
   }
   return undefined;
-}
-
-/** The lifetime the register's entries refer to: the `lifetime` attribute, else the sessionId. */
-export function lifetimeOf(item: Record<string, unknown>): string {
-  const lifetime = item.lifetime;
-  return Array.isArray(lifetime) && typeof lifetime[0] === 'string' ? lifetime[0] : String(item.sessionId);
 }

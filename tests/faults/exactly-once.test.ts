@@ -44,9 +44,19 @@ const OPERATIONS = [
 ] as const;
 
 const time = manualClock();
-const ourDoc = testDocumentClient();
+let ourDoc = testDocumentClient();
 const otherDoc = testDocumentClient();
-const ours = repositoryFor(ourDoc, { clock: time.clock });
+let ours = repositoryFor(ourDoc, { clock: time.clock });
+
+/**
+ * A new client for our side, as a new Lambda container would have: the SDK's retry quota is per client,
+ * and hundreds of injected faults on one client would drain it (then the SDK stops retrying at all).
+ */
+function freshClient(): void {
+  ourDoc.destroy();
+  ourDoc = testDocumentClient();
+  ours = repositoryFor(ourDoc, { clock: time.clock });
+}
 const others = repositoryFor(otherDoc, { clock: time.clock });
 
 afterAll(() => {
@@ -124,6 +134,7 @@ describe('exactly-once writes: the fault matrix', () => {
 
   it.each(cells)('%s, %s, interleaving: %s', async (operation, fault, interleaving) => {
     time.set(new Date('2026-11-26T10:00:00.000Z'));
+    freshClient();
     const userId = uniqueUserId('exactly-once');
     let before: Session | undefined;
     if (operation !== 'create-or-get (new)') {
@@ -319,6 +330,7 @@ describe('exactly-once writes: random interleavings (property, fixed seed)', () 
     await fc.assert(
       fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 5 }), async (steps: Step[]) => {
         time.set(new Date('2026-11-26T10:00:00.000Z'));
+        freshClient();
         const userId = uniqueUserId('exactly-once-property');
         let model: ModelState = { live: false, stored: false, version: 0, step: null, context: {} };
         for (const [index, step] of steps.entries()) {
