@@ -112,8 +112,9 @@ put); a strongly consistent read costs 1 RCU per 4 KB. On AWS, expect the modell
 ${table(['Operation', 'Handler calls', 'Requests per call', 'Requests sent', 'Capacity reported (dynalite, table only)', 'Modelled: table', 'Modelled: byUpdatedAt index', 'Modelled total'], rows)}
 
 The rare paths are not in this table: a failed condition takes one more GetItem to tell a missing
-session from a stale version, and replacing an expired session takes an UpdateItem and a PutItem
-(tests/repository/request-count.test.ts pins both).`;
+session from a stale version or a write of its own whose answer was lost, replacing an expired session
+takes two UpdateItems, and a delete that finds no live session an UpdateItem and a DeleteItem
+(tests/repository/request-count.test.ts pins them).`;
 }
 
 function sweepSection(result: BenchResult): string {
