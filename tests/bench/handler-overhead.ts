@@ -262,6 +262,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
                 expectedVersion: side.versions.get(userId),
                 expectedSessionId: undefined,
               }),
+              ReturnValues: 'ALL_NEW',
               ...extra,
             }),
           ),
@@ -437,7 +438,8 @@ async function sampleCapacity(
       table.push(readUnits(itemBytes(after ?? {}), true));
       index.push(0);
     } else {
-      const stored = operation.route === 'DELETE' ? undefined : after;
+      // A delete leaves a tombstone: the raw call asks for it back (ALL_NEW) so the model sees it.
+      const stored = after;
       table.push(writeUnits(Math.max(before ? itemBytes(before) : 0, stored ? itemBytes(stored) : 0)));
       index.push(indexWrites(before, stored));
     }
