@@ -4,12 +4,15 @@ import { sessionHandler } from '../lib/session-handler.ts';
 /** POST /sessions/{userId}/clear: empties step, booking and context, keeping the session itself. */
 export const handler = sessionHandler({
   name: 'clear',
-  fromHttp: ({ userId, body, expectedVersion }) => {
+  fromHttp: ({ userId, body, ifMatch, idempotencyKey }) => {
     parseOptionalBody(httpBodies.empty, body);
-    return { userId, expectedVersion };
+    return { userId, options: { ...ifMatch, idempotencyKey } };
   },
-  fromInvoke: (payload) => parseInput(invokePayloads.clear, payload),
-  run: ({ userId, expectedVersion }, sessions) => sessions.clear(userId, { expectedVersion }),
-  toHttp: (session) => ({ status: 200, session }),
-  toInvoke: (session) => ({ ok: true, session }),
+  fromInvoke: (payload) => {
+    const { userId, ...options } = parseInput(invokePayloads.clear, payload);
+    return { userId, options };
+  },
+  run: ({ userId, options }, sessions) => sessions.applyClear(userId, options),
+  toHttp: ({ session, replayed }) => ({ status: 200, session, replayed }),
+  toInvoke: ({ session, replayed }) => ({ ok: true, session, ...(replayed ? { replayed } : {}) }),
 });

@@ -1,27 +1,44 @@
+import { ValidationError } from '../lib/errors.ts';
 import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
 /** PUT /sessions/{userId}: the user's live session, created when there is none (201) or returned (200). */
 export const handler = sessionHandler({
   name: 'createOrGet',
-  fromHttp: ({ userId, body }) => ({
-    userId,
-    source: parseOptionalBody(httpBodies.createOrGet, body).source ?? 'Website',
-  }),
-  fromInvoke: (payload) => {
-    const { userId, source } = parseInput(invokePayloads.createOrGet, payload);
-    return { userId, source: source ?? 'Chatbot' };
+  fromHttp: ({ userId, body, ifMatch, idempotencyKey }) => {
+    // A precondition on "create or return" has no useful meaning; refused rather than silently ignored.
+    if (ifMatch !== undefined) {
+      throw new ValidationError('If-Match is not supported on PUT', {
+        details: [{ path: 'If-Match', message: 'is not supported on PUT' }],
+      });
+    }
+    return {
+      userId,
+      source: parseOptionalBody(httpBodies.createOrGet, body).source ?? 'Website',
+      idempotencyKey,
+    };
   },
-  run: ({ userId, source }, sessions) => sessions.createOrGet(userId, source),
-  toHttp: ({ session, created }) =>
+  fromInvoke: (payload) => {
+    const { userId, source, idempotencyKey } = parseInput(invokePayloads.createOrGet, payload);
+    return { userId, source: source ?? 'Chatbot', idempotencyKey };
+  },
+  run: ({ userId, source, idempotencyKey }, sessions) =>
+    sessions.createOrGet(userId, source, { idempotencyKey }),
+  toHttp: ({ session, created, replayed }) =>
     created
       ? {
           status: 201,
           session,
+          replayed,
           headers: {
             Location: `/sessions/${encodeURIComponent(session.userId)}`,
           },
         }
-      : { status: 200, session },
-  toInvoke: ({ session, created }) => ({ ok: true, session, created }),
+      : { status: 200, session, replayed },
+  toInvoke: ({ session, created, replayed }) => ({
+    ok: true,
+    session,
+    created,
+    ...(replayed ? { replayed } : {}),
+  }),
 });

@@ -5,15 +5,19 @@ import { sessionHandler } from '../lib/session-handler.ts';
 /** DELETE /sessions/{userId}: removes the live session (204), or 404 when there is none. */
 export const handler = sessionHandler({
   name: 'delete',
-  fromHttp: ({ userId, body, expectedVersion }) => {
+  fromHttp: ({ userId, body, ifMatch, idempotencyKey }) => {
     parseOptionalBody(httpBodies.empty, body);
-    return { userId, expectedVersion };
+    return { userId, options: { ...ifMatch, idempotencyKey } };
   },
-  fromInvoke: (payload) => parseInput(invokePayloads.delete, payload),
-  run: async ({ userId, expectedVersion }, sessions) => {
-    if (!(await sessions.delete(userId, { expectedVersion }))) throw new NotFoundError('session not found');
-    return true;
+  fromInvoke: (payload) => {
+    const { userId, ...options } = parseInput(invokePayloads.delete, payload);
+    return { userId, options };
   },
-  toHttp: () => ({ status: 204 }),
-  toInvoke: () => ({ ok: true, deleted: true }),
+  run: async ({ userId, options }, sessions) => {
+    const outcome = await sessions.applyDelete(userId, options);
+    if (!outcome.deleted) throw new NotFoundError('session not found');
+    return outcome;
+  },
+  toHttp: ({ replayed }) => ({ status: 204, replayed }),
+  toInvoke: ({ replayed }) => ({ ok: true, deleted: true, ...(replayed ? { replayed } : {}) }),
 });

@@ -1,18 +1,22 @@
-import { NotFoundError } from '../lib/errors.ts';
+import { NotFoundError, VersionConflictError } from '../lib/errors.ts';
+import { matchesPrecondition } from '../lib/http.ts';
 import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
-/** GET /sessions/{userId}: the user's live session, or 404. */
+/** GET /sessions/{userId}: the user's live session, or 404; 412 when If-Match names another tag. */
 export const handler = sessionHandler({
   name: 'getSession',
-  fromHttp: ({ userId, body }) => {
+  fromHttp: ({ userId, body, ifMatch }) => {
     parseOptionalBody(httpBodies.empty, body);
-    return { userId };
+    return { userId, ifMatch };
   },
-  fromInvoke: (payload) => parseInput(invokePayloads.get, payload),
-  run: async ({ userId }, sessions) => {
+  fromInvoke: (payload) => ({ ...parseInput(invokePayloads.get, payload), ifMatch: undefined }),
+  run: async ({ userId, ifMatch }, sessions) => {
     const session = await sessions.get(userId);
     if (session === undefined) throw new NotFoundError('session not found');
+    if (ifMatch !== undefined && !matchesPrecondition(session, ifMatch)) {
+      throw new VersionConflictError('the session does not match If-Match');
+    }
     return session;
   },
   toHttp: (session) => ({ status: 200, session }),

@@ -4,16 +4,19 @@ import { sessionHandler } from '../lib/session-handler.ts';
 /** PATCH /sessions/{userId}: merges step, booking and context into the live session. */
 export const handler = sessionHandler({
   name: 'update',
-  fromHttp: ({ userId, body, expectedVersion }) => ({
+  fromHttp: ({ userId, body, ifMatch, idempotencyKey }) => ({
     userId,
     patch: parseInput(httpBodies.update, body),
-    expectedVersion,
+    options: { ...ifMatch, idempotencyKey },
   }),
   fromInvoke: (payload) => {
-    const { userId, expectedVersion, ...patch } = parseInput(invokePayloads.update, payload);
-    return { userId, patch, expectedVersion };
+    const { userId, expectedVersion, expectedSessionId, idempotencyKey, ...patch } = parseInput(
+      invokePayloads.update,
+      payload,
+    );
+    return { userId, patch, options: { expectedVersion, expectedSessionId, idempotencyKey } };
   },
-  run: ({ userId, patch, expectedVersion }, sessions) => sessions.update(userId, patch, { expectedVersion }),
-  toHttp: (session) => ({ status: 200, session }),
-  toInvoke: (session) => ({ ok: true, session }),
+  run: ({ userId, patch, options }, sessions) => sessions.applyUpdate(userId, patch, options),
+  toHttp: ({ session, replayed }) => ({ status: 200, session, replayed }),
+  toInvoke: ({ session, replayed }) => ({ ok: true, session, ...(replayed ? { replayed } : {}) }),
 });

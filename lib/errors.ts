@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'VERSION_CONFLICT'
+  | 'SESSION_TOO_LARGE'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNAVAILABLE'
@@ -54,6 +56,18 @@ export class VersionConflictError extends SessionServiceError {
   readonly code = 'VERSION_CONFLICT';
 }
 
+/** The write would take the stored session past its size bound; nothing was stored. */
+export class SessionTooLargeError extends SessionServiceError {
+  override readonly name = 'SessionTooLargeError';
+  readonly code = 'SESSION_TOO_LARGE';
+}
+
+/** An idempotency key already used by another request (other operation, input or precondition). */
+export class IdempotencyKeyReusedError extends SessionServiceError {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+}
+
 export class PayloadTooLargeError extends SessionServiceError {
   override readonly name = 'PayloadTooLargeError';
   readonly code = 'PAYLOAD_TOO_LARGE';
@@ -88,6 +102,8 @@ const ERROR_CLASSES: Record<
   FORBIDDEN: ForbiddenError,
   NOT_FOUND: NotFoundError,
   VERSION_CONFLICT: VersionConflictError,
+  SESSION_TOO_LARGE: SessionTooLargeError,
+  IDEMPOTENCY_KEY_REUSED: IdempotencyKeyReusedError,
   PAYLOAD_TOO_LARGE: PayloadTooLargeError,
   UNSUPPORTED_MEDIA_TYPE: UnsupportedMediaTypeError,
   UNAVAILABLE: UnavailableError,

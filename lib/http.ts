@@ -15,8 +15,29 @@ export interface HttpRequest {
   userId: string;
   /** The parsed JSON body, or undefined when there was none. */
   body: unknown;
-  /** From `If-Match: "<version>"`; undefined when absent or `*`. */
-  expectedVersion: number | undefined;
+  /** From `If-Match`: undefined when absent, `{}` for `*`, else the tag's lifetime and version. */
+  ifMatch: Precondition | undefined;
+  /** From `Idempotency-Key`: 1 to 255 printable ASCII characters. */
+  idempotencyKey: string | undefined;
+}
+
+/** What an entity tag names: a session's lifetime and its version. */
+export interface Precondition {
+  expectedSessionId?: string;
+  expectedVersion?: number;
+}
+
+/** The entity tag of a session: opaque to callers, and never the same in two lifetimes of a session. */
+export function entityTag(session: Pick<Session, 'sessionId' | 'version'>): string {
+  return `"${session.sessionId}.${session.version}"`;
+}
+
+/** Whether `session` is what a precondition names; `{}` (If-Match: *) matches any session. */
+export function matchesPrecondition(session: Session, precondition: Precondition): boolean {
+  return (
+    (precondition.expectedSessionId === undefined || precondition.expectedSessionId === session.sessionId) &&
+    (precondition.expectedVersion === undefined || precondition.expectedVersion === session.version)
+  );
 }
 
 /** What an operation answers over HTTP; the adapter adds the headers every response carries. */
@@ -24,6 +45,8 @@ export interface HttpResult {
   status: number;
   session?: Session;
   headers?: Record<string, string>;
+  /** The answer repeats an earlier request with the same idempotency key. */
+  replayed?: boolean;
 }
 
 type JwtAuthorizer = {
@@ -71,25 +94,38 @@ function parseBody(event: APIGatewayProxyEventV2): unknown {
   }
 }
 
-const STRONG_ETAG = /^"([1-9]\d{0,15})"$/;
+/** A tag this service sends, `"<sessionId>.<version>"`, or a bare version as tags were once sent. */
+const STRONG_ETAG =
+  /^"(?:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.)?([1-9]\d{0,19})"$/;
+/** No session is "-": a tag without a lifetime can match no session of any lifetime. */
+const NO_LIFETIME = '-';
 
-/** `If-Match: "<version>"` or `*`; weak tags and lists are refused rather than guessed at. */
-function parseIfMatch(value: string | undefined): number | undefined {
+/**
+ * `If-Match: *` or one strong tag in the form the service sends; weak tags and lists are refused rather
+ * than guessed at. A well-formed tag that can match nothing (a bare version, a version beyond 2^53) is
+ * kept, and fails as a precondition (412), never as input.
+ */
+function parseIfMatch(value: string | undefined): Precondition | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  if (trimmed === '*') return undefined;
+  if (trimmed === '*') return {};
   const match = STRONG_ETAG.exec(trimmed);
-  if (!match?.[1]) {
-    throw new ValidationError('If-Match must be * or one strong entity tag, such as "3"', {
-      details: [
-        {
-          path: 'If-Match',
-          message: 'must be * or one strong entity tag, such as "3"',
-        },
-      ],
+  if (!match?.[2]) {
+    throw new ValidationError('If-Match must be * or one entity tag that the service sent', {
+      details: [{ path: 'If-Match', message: 'must be * or one entity tag that the service sent' }],
     });
   }
-  return Number(match[1]);
+  return { expectedSessionId: match[1] ?? NO_LIFETIME, expectedVersion: Number(match[2]) };
+}
+
+function parseIdempotencyKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[\x20-\x7e]{1,255}$/.test(value)) {
+    throw new ValidationError('Idempotency-Key must be 1-255 printable ASCII characters', {
+      details: [{ path: 'Idempotency-Key', message: 'must be 1-255 printable ASCII characters' }],
+    });
+  }
+  return value;
 }
 
 function decodeUserId(raw: string | undefined): string {
@@ -116,7 +152,8 @@ export function parseHttpRequest(event: APIGatewayProxyEventV2, ownerClaim: stri
   if (owner !== userId) throw new ForbiddenError('the token does not grant access to this session');
   return {
     userId: parseInput(userIdSchema, userId, 'userId'),
-    expectedVersion: parseIfMatch(header(event, 'if-match')),
+    ifMatch: parseIfMatch(header(event, 'if-match')),
+    idempotencyKey: parseIdempotencyKey(header(event, 'idempotency-key')),
     body: parseBody(event),
   };
 }
@@ -126,15 +163,17 @@ const NO_STORE = { 'Cache-Control': 'no-store' };
 const JSON_HEADERS = { 'Content-Type': 'application/json', ...NO_STORE };
 
 export function httpResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  const replayed: Record<string, string> = result.replayed ? { 'Idempotent-Replayed': 'true' } : {};
   if (result.session === undefined) {
-    return { statusCode: result.status, headers: { ...NO_STORE, ...result.headers } };
+    return { statusCode: result.status, headers: { ...NO_STORE, ...result.headers, ...replayed } };
   }
   return {
     statusCode: result.status,
     headers: {
       ...JSON_HEADERS,
-      ETag: `"${result.session.version}"`,
+      ETag: entityTag(result.session),
       ...result.headers,
+      ...replayed,
     },
     body: JSON.stringify(result.session),
   };

@@ -5,6 +5,7 @@
 // zod/mini: the same rules as zod's classic API at a fraction of the bundle size and start-up cost.
 import * as z from 'zod/mini';
 import { type ErrorDetail, ValidationError } from './errors.ts';
+import { attributeSize } from './item-size.ts';
 import { MAX_ACTIVITY_SHARDS } from './shard.ts';
 
 export const LIMITS = {
@@ -18,6 +19,13 @@ export const LIMITS = {
   contextDepth: 5,
   /** Top-level context keys one write may set or remove: keeps the UpdateExpression far under 4 KB. */
   contextKeysPerWrite: 64,
+  /** Top-level context keys a stored session may hold; with the per-key bound it caps the item size. */
+  contextKeysStored: 64,
+  /** One top-level context key, name and value, as DynamoDB counts item size. */
+  contextKeyBytes: 320,
+  /** The stored item, as DynamoDB counts it: what the limits above add up to (tests/repository/size-bound). */
+  itemBytes: 32 * 1024,
+  idempotencyKeyLength: 255,
   bodyBytes: 16 * 1024,
   inactiveDaysMax: 3650,
 } as const;
@@ -208,11 +216,36 @@ export const contextPatchSchema = contextSchema().check(
       !isPlainObject(context) || Object.keys(context).length <= LIMITS.contextKeysPerWrite,
     { error: `must set or remove at most ${LIMITS.contextKeysPerWrite} top-level keys at once` },
   ),
+  z.superRefine((context: Context, ctx) => {
+    if (!isPlainObject(context)) return;
+    for (const [key, value] of Object.entries(context)) {
+      if (value !== null && attributeSize(key, value) > LIMITS.contextKeyBytes) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be at most ${LIMITS.contextKeyBytes} bytes with its key`,
+          path: [key],
+        });
+      }
+    }
+  }),
 );
 
 const NOT_OBJECT = { error: 'must be a JSON object' };
 
-const expectedVersionSchema = wholeNumber(1, Number.MAX_SAFE_INTEGER, 'must be at least 1');
+/** Any whole number from 1: one beyond 2^53 names no version that can exist, so it gives a conflict. */
+const expectedVersionSchema = z
+  .number({ error: 'must be a number' })
+  .check(
+    z.refine(Number.isInteger, { error: 'must be a whole number' }),
+    z.minimum(1, { error: 'must be at least 1' }),
+  );
+
+/** Printable ASCII, as the Idempotency-Key header field allows. */
+export const idempotencyKeySchema = z.string({ error: 'must be a string' }).check(
+  z.regex(/^[\x20-\x7e]{1,255}$/, {
+    error: `must be 1-${LIMITS.idempotencyKeyLength} printable ASCII characters`,
+  }),
+);
 
 /** `null` on a whole field empties it: step becomes null, booking and context become {}. */
 const patchFields = {
@@ -230,7 +263,16 @@ export const patchSchema = z
   .check(z.refine(nonEmptyPatch, EMPTY_PATCH));
 export type SessionPatch = z.infer<typeof patchSchema>;
 
-const versionedUserFields = { userId: userIdSchema, expectedVersion: z.optional(expectedVersionSchema) };
+const versionedUserFields = {
+  userId: userIdSchema,
+  expectedVersion: z.optional(expectedVersionSchema),
+  expectedSessionId: z.optional(
+    z
+      .string({ error: 'must be a string' })
+      .check(z.maxLength(64, { error: 'must be at most 64 characters' })),
+  ),
+  idempotencyKey: z.optional(idempotencyKeySchema),
+};
 
 /** HTTP bodies, one per route that takes one. */
 export const httpBodies = {
@@ -241,7 +283,14 @@ export const httpBodies = {
 
 /** Direct-invocation payloads from the chatbot Lambda. */
 export const invokePayloads = {
-  createOrGet: z.strictObject({ userId: userIdSchema, source: z.optional(sourceSchema) }, NOT_OBJECT),
+  createOrGet: z.strictObject(
+    {
+      userId: userIdSchema,
+      source: z.optional(sourceSchema),
+      idempotencyKey: z.optional(idempotencyKeySchema),
+    },
+    NOT_OBJECT,
+  ),
   get: z.strictObject({ userId: userIdSchema }, NOT_OBJECT),
   update: z
     .strictObject(

@@ -3,7 +3,6 @@ import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -16,11 +15,19 @@ import {
   systemClock,
 } from './clock.ts';
 import { isConditionFailed, translateDynamoError } from './dynamo-errors.ts';
-import { NotFoundError, VersionConflictError } from './errors.ts';
+import {
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  SessionTooLargeError,
+  UnavailableError,
+  VersionConflictError,
+} from './errors.ts';
 import { mergeAsync } from './merge-async.ts';
 import {
   type BookingPatch,
   type Context,
+  idempotencyKeySchema,
+  LIMITS,
   parseInput,
   patchSchema,
   type SessionPatch,
@@ -49,6 +56,13 @@ import {
   DEFAULT_ACTIVITY_SHARDS,
   MAX_ACTIVITY_SHARDS,
 } from './shard.ts';
+import {
+  findRecordedWrite,
+  type RecordedOperation,
+  type RecordedWrite,
+  type WriteIdentity,
+  writeIdentity,
+} from './write-register.ts';
 
 export interface SessionRepositoryOptions {
   tableName: string;
@@ -79,6 +93,29 @@ export const ALL_SHARD_VALUES: readonly number[] = Array.from(
 export interface WriteOptions {
   /** When given, the write succeeds only if the stored version still equals it. */
   expectedVersion?: number | undefined;
+  /** When given, the write succeeds only if the session is still this lifetime (`sessionId`). */
+  expectedSessionId?: string | undefined;
+  /**
+   * Makes the write idempotent across requests: a second request with the same key and the same input is
+   * not applied again and answers as a replay; with other input it is refused (IDEMPOTENCY_KEY_REUSED).
+   */
+  idempotencyKey?: string | undefined;
+}
+
+/** What a write answered: `replayed` when an earlier request with the same idempotency key applied it. */
+export interface WriteOutcome {
+  session: Session;
+  replayed: boolean;
+}
+
+export interface CreateOrGetOutcome extends WriteOutcome {
+  created: boolean;
+}
+
+export interface DeleteOutcome {
+  /** False when there was no live session (nothing was applied). */
+  deleted: boolean;
+  replayed: boolean;
 }
 
 /** An index entry of a session that has been inactive longer than the window. */
@@ -142,94 +179,157 @@ export class SessionRepository {
 
   /**
    * Returns the user's live session, refreshing its activity, or creates one. Concurrent calls for one
-   * user leave one session and all return its `sessionId`; exactly one of them reports `created`.
-   * An expired session is replaced by a new one (new `sessionId`, empty data).
+   * user leave one session and all return its `sessionId`; exactly one of them reports `created`, also when
+   * the answer of the creating write was lost and the SDK retried it. An expired session or a tombstone is
+   * replaced by a new one (new `sessionId`, empty data). With an idempotency key the call is recorded,
+   * and a repeat answers as the first call did (`created` included), marked `replayed`.
    */
   async createOrGet(
     userId: string,
     source: Source = 'Website',
-  ): Promise<{ session: Session; created: boolean }> {
+    options: Pick<WriteOptions, 'idempotencyKey'> = {},
+  ): Promise<CreateOrGetOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const channel = parseInput(sourceSchema, source, 'source');
-    // Two rounds suffice: the second update only fails if the item expired again within milliseconds.
+    const key = this.#key(options.idempotencyKey);
+    const write = key === undefined ? undefined : writeIdentity('createOrGet', { source: channel }, key);
+    // One candidate for the whole call: if a creating write's answer is lost, the retry still finds it.
+    const candidate = randomUUID();
+    // Three rounds suffice: a round fails only if another caller revived or replaced the item meanwhile.
     for (let attempt = 0; ; attempt++) {
       const times = this.#activity(id);
-      const candidate = randomUUID();
       try {
         const { Attributes } = await this.#send(
-          new UpdateCommand(createOrGetRequest(this.#table, id, candidate, channel, times)),
+          new UpdateCommand(createOrGetRequest(this.#table, id, candidate, channel, times, write)),
         );
         const session = toSession(Attributes ?? {});
-        return { session, created: session.sessionId === candidate };
-      } catch (error) {
-        if (!isConditionFailed(error) || attempt > 0) throw error;
-      }
-      // An expired item is still stored: replace it, unless a concurrent call already did.
-      const item = newSessionItem(id, randomUUID(), channel, times);
-      try {
-        await this.#send(new PutCommand(replaceExpiredRequest(this.#table, item, times.cutoff)));
-        return {
-          session: toSession({ ...item } as Record<string, unknown>),
-          created: true,
-        };
+        return { session, created: session.sessionId === candidate, replayed: false };
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
       }
+      // An expired item or a tombstone is stored (or the key is recorded): replace it, unless a
+      // concurrent call already did.
+      const item = newSessionItem(id, candidate, channel, times);
+      try {
+        const { Attributes } = await this.#send(
+          new UpdateCommand(replaceExpiredRequest(this.#table, item, times, write)),
+        );
+        return { session: toSession(Attributes ?? {}), created: true, replayed: false };
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+      if (write !== undefined) {
+        const stored = await this.#read(id);
+        const recorded = this.#recorded(stored, write);
+        if (recorded !== undefined) {
+          const session = this.#replayedSession(stored);
+          return {
+            session,
+            created:
+              recorded.candidatePrefix !== '' && session.sessionId.startsWith(recorded.candidatePrefix),
+            replayed: recorded.nonce !== write.nonce,
+          };
+        }
+      }
+      if (attempt >= 2) throw new UnavailableError('the session changed too often to be created; try again');
     }
   }
 
   /** The user's live session (a strongly consistent read), or undefined when missing or expired. */
   async get(userId: string): Promise<Session | undefined> {
     const id = parseInput(userIdSchema, userId, 'userId');
-    const { Item } = await this.#send(new GetCommand(getRequest(this.#table, id)));
-    return this.#liveSession(Item);
+    return this.#liveSession(await this.#read(id));
   }
 
   /**
-   * Merges `patch` into the live session, adds 1 to its version and refreshes its activity.
-   * Throws NotFoundError when there is no live session, VersionConflictError on a stale `expectedVersion`.
+   * Merges `patch` into the live session, adds 1 to its version and refreshes its activity. Applied
+   * exactly once, even when the SDK retries it after a lost answer. Throws NotFoundError when there is no
+   * live session, VersionConflictError on a stale precondition, SessionTooLargeError when the stored
+   * context has no room for the keys it adds.
    */
   async update(userId: string, patch: SessionPatch, options: WriteOptions = {}): Promise<Session> {
+    return (await this.applyUpdate(userId, patch, options)).session;
+  }
+
+  /** `update`, telling whether the answer is a replay of an earlier request with the same key. */
+  async applyUpdate(userId: string, patch: SessionPatch, options: WriteOptions = {}): Promise<WriteOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const checked = parseInput(patchSchema, patch);
+    const guard = this.#guard('update', checked, options);
     const times = this.#activity(id);
-    const guard = { writeId: randomUUID(), expectedVersion: options.expectedVersion };
-    return this.#conditionalUpdate(
-      id,
-      new UpdateCommand(updateRequest(this.#table, id, checked, times, guard)),
-      guard,
-    );
+    const limits = { contextKeys: LIMITS.contextKeysStored };
+    const command = new UpdateCommand(updateRequest(this.#table, id, checked, times, guard, limits));
+    return this.#conditionalWrite(id, command, guard, (current) => {
+      const setKeys = Object.entries(checked.context ?? {}).filter(
+        ([, value]) => value !== null && value !== undefined,
+      );
+      const allExist = setKeys.every(([key]) => Object.hasOwn(current.context, key));
+      if (!allExist && Object.keys(current.context).length > LIMITS.contextKeysStored - setKeys.length) {
+        throw new SessionTooLargeError(
+          `the session may hold at most ${LIMITS.contextKeysStored} context keys; remove some (set them to null) first`,
+        );
+      }
+    });
   }
 
   /**
    * Resets `step`, `booking` and `context` to empty, keeping the identity fields; adds 1 to the version.
-   * Same errors as `update`.
+   * Same guarantees and errors as `update`, size aside.
    */
   async clear(userId: string, options: WriteOptions = {}): Promise<Session> {
+    return (await this.applyClear(userId, options)).session;
+  }
+
+  /** `clear`, telling whether the answer is a replay of an earlier request with the same key. */
+  async applyClear(userId: string, options: WriteOptions = {}): Promise<WriteOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
+    const guard = this.#guard('clear', {}, options);
     const times = this.#activity(id);
-    const guard = { writeId: randomUUID(), expectedVersion: options.expectedVersion };
-    return this.#conditionalUpdate(id, new UpdateCommand(clearRequest(this.#table, id, times, guard)), guard);
+    return this.#conditionalWrite(id, new UpdateCommand(clearRequest(this.#table, id, times, guard)), guard);
   }
 
   /**
-   * Deletes the user's session. Returns false when there was no live session (an expired item is
-   * removed all the same). Throws VersionConflictError on a stale `expectedVersion`.
+   * Deletes the user's live session, leaving a tombstone that no operation sees. Returns false when there
+   * was no live session. Throws VersionConflictError on a stale precondition. A delete whose answer was
+   * lost, or a repeat with the same idempotency key, still answers true.
    */
   async delete(userId: string, options: WriteOptions = {}): Promise<boolean> {
+    return (await this.applyDelete(userId, options)).deleted;
+  }
+
+  /** `delete`, telling whether the answer is a replay of an earlier request with the same key. */
+  async applyDelete(userId: string, options: WriteOptions = {}): Promise<DeleteOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
-    const cutoff = inactiveCutoff(this.#clock(), this.#inactiveDays);
+    const guard = this.#guard('delete', {}, options);
+    const times = this.#activity(id);
     try {
-      const { Attributes } = await this.#send(
-        new DeleteCommand(deleteRequest(this.#table, id, cutoff, options.expectedVersion)),
-      );
-      return this.#isLive(Attributes, cutoff);
+      await this.#send(new UpdateCommand(deleteRequest(this.#table, id, times, guard)));
+      return { deleted: true, replayed: false };
     } catch (error) {
-      if (isConditionFailed(error)) {
-        throw new VersionConflictError(`session version is not ${options.expectedVersion}`);
-      }
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+      if (!this.#mayBeRecorded(error, guard)) return this.#purgeExpired(id, times.cutoff);
     }
+    const stored = await this.#read(id);
+    const recorded = this.#recorded(stored, guard.write);
+    if (recorded !== undefined) return { deleted: true, replayed: recorded.nonce !== guard.write.nonce };
+    const current = this.#liveSession(stored);
+    if (current === undefined) return this.#purgeExpired(id, times.cutoff);
+    throw this.#conflict(current, guard);
+  }
+
+  /**
+   * No live session to delete: an expired item's data is removed all the same (it is dead, and the user
+   * asked for it gone); a tombstone is left to keep its write register. Answers "nothing deleted".
+   */
+  async #purgeExpired(userId: string, cutoff: string): Promise<DeleteOutcome> {
+    try {
+      await this.#send(
+        new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff, 'keep-tombstones')),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+    return { deleted: false, replayed: false };
   }
 
   /**
@@ -333,24 +433,109 @@ export class SessionRepository {
     } while (startKey);
   }
 
-  async #conditionalUpdate(userId: string, command: UpdateCommand, guard: WriteGuard): Promise<Session> {
+  /** The write's identity and precondition; a key is checked here, before anything is sent. */
+  #guard(operation: RecordedOperation, input: unknown, options: WriteOptions): WriteGuard {
+    const key = this.#key(options.idempotencyKey);
+    const precondition = { sessionId: options.expectedSessionId, version: options.expectedVersion };
+    return {
+      write: writeIdentity(operation, { input, precondition }, key),
+      expectedVersion: options.expectedVersion,
+      expectedSessionId: options.expectedSessionId,
+    };
+  }
+
+  #key(idempotencyKey: string | undefined): string | undefined {
+    return idempotencyKey === undefined
+      ? undefined
+      : parseInput(idempotencyKeySchema, idempotencyKey, 'idempotencyKey');
+  }
+
+  /**
+   * Whether a failed condition may be this write already recorded: always for a keyed write (an earlier
+   * request may have used the key), otherwise only if the SDK sent more than one attempt, one of which may
+   * have been applied with its answer lost. Without a precondition the failure then means "no live session".
+   */
+  #mayBeRecorded(error: unknown, guard: WriteGuard): boolean {
+    const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 2;
+    return (
+      guard.write.keyed ||
+      attempts > 1 ||
+      guard.expectedVersion !== undefined ||
+      guard.expectedSessionId !== undefined
+    );
+  }
+
+  /**
+   * Sends an update or clear. On a failed condition (the rare path) one read tells the cause: the write is
+   * recorded (its own lost answer, or a repeated key), the session is gone, the precondition is stale, or
+   * `checkRoom` finds no room for it.
+   */
+  async #conditionalWrite(
+    userId: string,
+    command: UpdateCommand,
+    guard: WriteGuard,
+    checkRoom: (current: Session) => void = () => undefined,
+  ): Promise<WriteOutcome> {
+    let mayBeRecorded = true;
     try {
       const { Attributes } = await this.#send(command);
-      return toSession(Attributes ?? {});
+      return { session: toSession(Attributes ?? {}), replayed: false };
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
+      mayBeRecorded = this.#mayBeRecorded(error, guard);
     }
-    // The rare path: one more read tells the cause. The write may itself have been applied by an
-    // attempt whose answer was lost; the SDK's retry then failed the "not already applied" condition.
-    const { Item } = await this.#send(new GetCommand(getRequest(this.#table, userId)));
-    if (Item !== undefined && Item.lastWriteId === guard.writeId) return toSession(Item);
-    const current = this.#liveSession(Item);
+    const hasRoomCondition = command.input.ExpressionAttributeValues?.[':contextRoom'] !== undefined;
+    if (!mayBeRecorded && !hasRoomCondition) throw new NotFoundError('session not found');
+    const stored = await this.#read(userId);
+    const recorded = this.#recorded(stored, guard.write);
+    if (recorded !== undefined) {
+      return {
+        session: this.#replayedSession(stored),
+        replayed: recorded.nonce !== guard.write.nonce,
+      };
+    }
+    const current = this.#liveSession(stored);
     if (current === undefined) throw new NotFoundError('session not found');
-    if (guard.expectedVersion !== undefined && current.version !== guard.expectedVersion) {
-      throw new VersionConflictError(`session version is ${current.version}, not ${guard.expectedVersion}`);
+    if (
+      (guard.expectedSessionId !== undefined && current.sessionId !== guard.expectedSessionId) ||
+      (guard.expectedVersion !== undefined && current.version !== guard.expectedVersion)
+    ) {
+      throw this.#conflict(current, guard);
     }
-    // The session was missing or expired when written, and has been created again since.
+    checkRoom(current);
+    // The session was missing, expired or deleted when written, and has been created again since.
     throw new NotFoundError('session not found');
+  }
+
+  #conflict(current: Session, guard: WriteGuard): VersionConflictError {
+    if (guard.expectedSessionId !== undefined && current.sessionId !== guard.expectedSessionId) {
+      return new VersionConflictError('the session was replaced since that version');
+    }
+    return new VersionConflictError(`session version is ${current.version}, not ${guard.expectedVersion}`);
+  }
+
+  /** The entry of `write` in the stored register; the same key with another request is refused. */
+  #recorded(stored: Record<string, unknown> | undefined, write: WriteIdentity): RecordedWrite | undefined {
+    const recorded = findRecordedWrite(stored, write.writeId);
+    if (recorded !== undefined && recorded.requestHash !== write.requestHash) {
+      throw new IdempotencyKeyReusedError('this idempotency key was used for another request; use a new key');
+    }
+    return recorded;
+  }
+
+  /**
+   * What a replay answers with: the user's live session as it is now (the recorded write and any later
+   * ones applied). If there is none (deleted or expired since), there is no session to answer with.
+   */
+  #replayedSession(stored: Record<string, unknown> | undefined): Session {
+    const current = this.#liveSession(stored);
+    if (current === undefined) throw new NotFoundError('the session this request wrote to no longer exists');
+    return current;
+  }
+
+  async #read(userId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.#send(new GetCommand(getRequest(this.#table, userId)));
+    return Item;
   }
 
   /** The times and index placement of an activity of `userId` now. */
@@ -365,7 +550,12 @@ export class SessionRepository {
   #isLive(item: Record<string, unknown> | undefined, cutoff: string): item is Record<string, unknown> {
     // An item written before `updatedAtExact` existed holds its exact last activity in `updatedAt`.
     const lastActivity = item?.updatedAtExact ?? item?.updatedAt;
-    return item !== undefined && typeof lastActivity === 'string' && lastActivity >= cutoff;
+    return (
+      item !== undefined &&
+      item.deletedAt === undefined &&
+      typeof lastActivity === 'string' &&
+      lastActivity >= cutoff
+    );
   }
 
   #liveSession(item: Record<string, unknown> | undefined): Session | undefined {

@@ -5,13 +5,13 @@
 import type {
   DeleteCommandInput,
   GetCommandInput,
-  PutCommandInput,
   QueryCommandInput,
   UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ActivityTimes } from './clock.ts';
 import type { SessionPatch, Source } from './schema.ts';
 import type { SessionItem } from './session.ts';
+import { SLOT_NAMES, type WriteIdentity, writeEntry } from './write-register.ts';
 
 export const BY_UPDATED_AT_INDEX = 'byUpdatedAt';
 
@@ -31,6 +31,7 @@ const NAMES = {
   '#booking': 'booking',
   '#context': 'context',
   '#lastWriteId': 'lastWriteId',
+  '#deletedAt': 'deletedAt',
 } as const;
 
 type Name = keyof typeof NAMES;
@@ -38,6 +39,8 @@ type Name = keyof typeof NAMES;
 function names(...keys: Name[]): Record<string, string> {
   return Object.fromEntries(keys.map((key) => [key, NAMES[key]]));
 }
+
+const SLOT_PLACEHOLDERS = Object.fromEntries(SLOT_NAMES.map((name) => [`#${name}`, name]));
 
 /**
  * The last activity is the exact `updatedAtExact`; an item written before it existed holds the exact
@@ -51,18 +54,58 @@ const WAS_INACTIVE_SINCE_CUTOFF = `(NOT ${WAS_ACTIVE_SINCE_CUTOFF})`;
 const IS_NOT_LIVE = `attribute_not_exists(#userId) OR ${WAS_INACTIVE_SINCE_CUTOFF}`;
 const IS_LIVE = `attribute_exists(#userId) AND ${WAS_ACTIVE_SINCE_CUTOFF}`;
 const IS_MISSING_OR_LIVE = `attribute_not_exists(#userId) OR ${WAS_ACTIVE_SINCE_CUTOFF}`;
-const VERSION_MATCHES = '#version = :expectedVersion';
 /**
- * Fails when this very write was already applied: the SDK retries a request whose answer was lost, and
- * without this guard the retry would apply the change (and the version bump) a second time.
+ * A deleted session is kept as a tombstone (no data, `deletedAt` set) so that a retried or replayed delete
+ * can tell it deleted it; a tombstone is never live, and create-or-get replaces it like an expired session.
  */
-const NOT_ALREADY_APPLIED = '(attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)';
+const NOT_DELETED = 'attribute_not_exists(#deletedAt)';
+const IS_LIVE_SESSION = `(${IS_LIVE}) AND ${NOT_DELETED}`;
+const IS_MISSING_OR_LIVE_SESSION = `(${IS_MISSING_OR_LIVE}) AND ${NOT_DELETED}`;
+const IS_NOT_LIVE_SESSION = `(${IS_NOT_LIVE}) OR attribute_exists(#deletedAt)`;
+const VERSION_MATCHES = '#version = :expectedVersion';
+const SESSION_MATCHES = '#sessionId = :expectedSessionId';
+/**
+ * Fails when this very write is already recorded: the SDK retried a request whose answer was lost, or a
+ * caller sent the same idempotency key again. Without it the write would be applied a second time.
+ */
+const NOT_RECORDED = SLOT_NAMES.map((name) => `NOT begins_with(#${name}, :writeId)`).join(' AND ');
+/** Moves every entry one slot down (the oldest falls off); `#w0` is then set to the new entry. */
+const SHIFT = SLOT_NAMES.slice(1)
+  .map((name, index) => `#${name} = if_not_exists(#${SLOT_NAMES[index]}, :none)`)
+  .reverse()
+  .join(', ');
 
 /** What makes a conditional write safe to send more than once, and optionally version-checked. */
 export interface WriteGuard {
-  /** A fresh random id per logical write, stored as `lastWriteId`. */
-  writeId: string;
+  write: WriteIdentity;
+  /** Only a version DynamoDB can hold exactly; any other never matches, so it gives a conflict. */
   expectedVersion: number | undefined;
+  expectedSessionId: string | undefined;
+}
+
+/** The register update and its condition. */
+function recordWrite(write: WriteIdentity, candidateSessionId?: string) {
+  return {
+    set: [SHIFT, '#w0 = :entry'],
+    condition: NOT_RECORDED,
+    names: SLOT_PLACEHOLDERS,
+    values: { ':none': null, ':entry': writeEntry(write, candidateSessionId), ':writeId': write.writeId },
+  };
+}
+
+/** The precondition's clauses and values; an impossible version (beyond 2^53) becomes 0, which none has. */
+function expectation(guard: WriteGuard): { conditions: string[]; values: Record<string, unknown> } {
+  const conditions: string[] = [];
+  const values: Record<string, unknown> = {};
+  if (guard.expectedSessionId !== undefined) {
+    conditions.push(SESSION_MATCHES);
+    values[':expectedSessionId'] = guard.expectedSessionId;
+  }
+  if (guard.expectedVersion !== undefined) {
+    conditions.push(VERSION_MATCHES);
+    values[':expectedVersion'] = Number.isSafeInteger(guard.expectedVersion) ? guard.expectedVersion : 0;
+  }
+  return { conditions, values };
 }
 
 /**
@@ -107,11 +150,18 @@ export function newSessionItem(
   };
 }
 
+/** Limits a write checks against the stored item, so the item stays within its size bound. */
+export interface StoredLimits {
+  /** Top-level context keys the stored item may hold. */
+  contextKeys: number;
+}
+
 /**
  * Creates the session if there is none, or touches the live one without changing its data. Every field
  * but the activity times goes through `if_not_exists`, so concurrent calls converge on one item and the
- * caller whose `sessionId` candidate was kept is the one that created it. Fails its condition only when
- * an expired item is still stored; `replaceExpiredRequest` handles that.
+ * caller whose `sessionId` candidate was kept is the one that created it. Fails its condition when an
+ * expired item or a tombstone is stored (`replaceExpiredRequest` handles that), or when `write` (given for
+ * a keyed call only) is already recorded.
  */
 export function createOrGetRequest(
   table: string,
@@ -119,7 +169,9 @@ export function createOrGetRequest(
   candidateSessionId: string,
   source: Source,
   times: ActivityTimes,
+  write?: WriteIdentity,
 ): UpdateCommandInput {
+  const record = write && recordWrite(write, candidateSessionId);
   return {
     TableName: table,
     Key: { userId },
@@ -128,23 +180,29 @@ export function createOrGetRequest(
       '#version = if_not_exists(#version, :one), #createdAt = if_not_exists(#createdAt, :updatedAtExact), ' +
       '#step = if_not_exists(#step, :null), #booking = if_not_exists(#booking, :empty), ' +
       '#context = if_not_exists(#context, :empty), ' +
-      TOUCH,
-    ConditionExpression: IS_MISSING_OR_LIVE,
-    ExpressionAttributeNames: names(
-      '#userId',
-      '#sessionId',
-      '#source',
-      '#version',
-      '#createdAt',
-      '#step',
-      '#booking',
-      '#context',
-      '#activityShard',
-      '#updatedAt',
-      '#updatedAtExact',
-      '#expiresAt',
-      '#purgeAt',
-    ),
+      [TOUCH, ...(record?.set ?? [])].join(', '),
+    ConditionExpression: record
+      ? `(${IS_MISSING_OR_LIVE_SESSION}) AND ${record.condition}`
+      : IS_MISSING_OR_LIVE_SESSION,
+    ExpressionAttributeNames: {
+      ...names(
+        '#userId',
+        '#sessionId',
+        '#source',
+        '#version',
+        '#createdAt',
+        '#step',
+        '#booking',
+        '#context',
+        '#activityShard',
+        '#updatedAt',
+        '#updatedAtExact',
+        '#expiresAt',
+        '#purgeAt',
+        '#deletedAt',
+      ),
+      ...record?.names,
+    },
     ExpressionAttributeValues: {
       ':sessionId': candidateSessionId,
       ':source': source,
@@ -153,19 +211,64 @@ export function createOrGetRequest(
       ':empty': {},
       ':cutoff': times.cutoff,
       ...touchValues(times),
+      ...record?.values,
     },
     ReturnValues: 'ALL_NEW',
   };
 }
 
-/** Replaces an expired item with a new session, unless someone revived or replaced it meanwhile. */
-export function replaceExpiredRequest(table: string, item: SessionItem, cutoff: string): PutCommandInput {
+/**
+ * Replaces an expired item or a tombstone with a new session (or creates it if it is gone), unless someone
+ * revived or replaced it meanwhile. An UpdateItem rather than a PutItem: the write register and its
+ * idempotency keys carry over to the new lifetime, so a replay from the old one is never applied to it.
+ */
+export function replaceExpiredRequest(
+  table: string,
+  item: SessionItem,
+  times: ActivityTimes,
+  write?: WriteIdentity,
+): UpdateCommandInput {
+  const record = write && recordWrite(write, item.sessionId);
   return {
     TableName: table,
-    Item: item,
-    ConditionExpression: IS_NOT_LIVE,
-    ExpressionAttributeNames: names('#userId', '#updatedAt', '#updatedAtExact'),
-    ExpressionAttributeValues: { ':cutoff': cutoff },
+    Key: { userId: item.userId },
+    UpdateExpression:
+      'SET #sessionId = :sessionId, #source = :source, #version = :one, #createdAt = :updatedAtExact, ' +
+      '#step = :null, #booking = :empty, #context = :empty, ' +
+      [TOUCH, ...(record?.set ?? [])].join(', ') +
+      ' REMOVE #deletedAt, #lastWriteId',
+    ConditionExpression: record ? `(${IS_NOT_LIVE_SESSION}) AND ${record.condition}` : IS_NOT_LIVE_SESSION,
+    ExpressionAttributeNames: {
+      ...names(
+        '#userId',
+        '#sessionId',
+        '#source',
+        '#version',
+        '#createdAt',
+        '#step',
+        '#booking',
+        '#context',
+        '#activityShard',
+        '#updatedAt',
+        '#updatedAtExact',
+        '#expiresAt',
+        '#purgeAt',
+        '#deletedAt',
+        '#lastWriteId',
+      ),
+      ...record?.names,
+    },
+    ExpressionAttributeValues: {
+      ':sessionId': item.sessionId,
+      ':source': item.source,
+      ':one': 1,
+      ':null': null,
+      ':empty': {},
+      ':cutoff': times.cutoff,
+      ...touchValues(times),
+      ...record?.values,
+    },
+    ReturnValues: 'ALL_NEW',
   };
 }
 
@@ -175,7 +278,9 @@ export function getRequest(table: string, userId: string): GetCommandInput {
 
 /**
  * Applies a patch field by field: booking fields and top-level context keys are set, or removed when
- * null; `step` is set or nulled. Conditional on a live session and, when given, on its version.
+ * null; `step` is set or nulled. Conditional on a live session, on the write not being recorded yet, on
+ * the precondition when given, and, when it sets context keys, on room for them: the stored context
+ * holds at most `limits.contextKeys - <keys set>` keys, unless every key set already exists.
  */
 export function updateRequest(
   table: string,
@@ -183,9 +288,11 @@ export function updateRequest(
   patch: SessionPatch,
   times: ActivityTimes,
   guard: WriteGuard,
+  limits: StoredLimits,
 ): UpdateCommandInput {
   const set: string[] = ['#version = #version + :one', TOUCH];
   const remove: string[] = [];
+  const conditions: string[] = [];
   const attributeNames: Record<string, string> = names(
     '#userId',
     '#version',
@@ -211,16 +318,10 @@ export function updateRequest(
     ['#context', 'c', patch.context],
   ] as const;
   for (const [mapName, prefix, fields] of nested) {
-    if (fields === null) {
-      // The whole field given as null empties it.
-      attributeNames[mapName] = NAMES[mapName];
-      values[`:${prefix}Empty`] = {};
-      set.push(`${mapName} = :${prefix}Empty`);
-      continue;
-    }
     // An undefined value is "not given" (callers in-process can produce one; JSON cannot).
     const entries = Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
     if (entries.length > 0) attributeNames[mapName] = NAMES[mapName];
+    const setKeys: string[] = [];
     entries.forEach(([key, value], index) => {
       const keyName = `#${prefix}${index}`;
       attributeNames[keyName] = key;
@@ -229,11 +330,16 @@ export function updateRequest(
       } else {
         values[`:${prefix}${index}`] = value;
         set.push(`${mapName}.${keyName} = :${prefix}${index}`);
+        setKeys.push(`attribute_exists(${mapName}.${keyName})`);
       }
     });
+    if (mapName === '#context' && setKeys.length > 0) {
+      values[':contextRoom'] = limits.contextKeys - setKeys.length;
+      conditions.push(`(size(#context) <= :contextRoom OR (${setKeys.join(' AND ')}))`);
+    }
   }
 
-  return conditionalUpdate(table, userId, set, remove, attributeNames, values, guard);
+  return conditionalUpdate(table, userId, set, remove, attributeNames, values, guard, conditions);
 }
 
 /** Resets the data to empty, keeping the identity fields; same conditions as an update. */
@@ -271,6 +377,41 @@ export function clearRequest(
   );
 }
 
+/**
+ * Deletes the live session by turning it into a tombstone: its data is removed, `deletedAt` is set, and
+ * the write register stays, so a retried or replayed delete can tell it deleted it. A tombstone is never
+ * live; create-or-get replaces it, and the sweep (or the TTL backstop) removes it after the window.
+ */
+export function deleteRequest(
+  table: string,
+  userId: string,
+  times: ActivityTimes,
+  guard: WriteGuard,
+): UpdateCommandInput {
+  return conditionalUpdate(
+    table,
+    userId,
+    [TOUCH, '#deletedAt = :updatedAtExact'],
+    ['#step', '#booking', '#context'],
+    names(
+      '#userId',
+      '#updatedAt',
+      '#updatedAtExact',
+      '#activityShard',
+      '#expiresAt',
+      '#purgeAt',
+      '#step',
+      '#booking',
+      '#context',
+      '#deletedAt',
+    ),
+    { ':cutoff': times.cutoff, ...touchValues(times) },
+    guard,
+    [],
+    'NONE',
+  );
+}
+
 function conditionalUpdate(
   table: string,
   userId: string,
@@ -279,48 +420,30 @@ function conditionalUpdate(
   attributeNames: Record<string, string>,
   values: Record<string, unknown>,
   guard: WriteGuard,
+  extraConditions: string[] = [],
+  returnValues: 'ALL_NEW' | 'NONE' = 'ALL_NEW',
 ): UpdateCommandInput {
-  const conditions = [IS_LIVE, NOT_ALREADY_APPLIED];
-  if (guard.expectedVersion !== undefined) {
-    conditions.push(VERSION_MATCHES);
-    values[':expectedVersion'] = guard.expectedVersion;
-  }
-  const removeClause = remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : '';
+  const record = recordWrite(guard.write);
+  const expected = expectation(guard);
+  const conditions = [IS_LIVE_SESSION, record.condition, ...expected.conditions, ...extraConditions];
   return {
     TableName: table,
     Key: { userId },
-    UpdateExpression: `SET ${[...set, '#lastWriteId = :writeId'].join(', ')}${removeClause}`,
+    UpdateExpression: `SET ${[...set, ...record.set].join(', ')} REMOVE ${[...remove, '#lastWriteId'].join(', ')}`,
     ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: { ...attributeNames, '#lastWriteId': NAMES['#lastWriteId'] },
-    ExpressionAttributeValues: { ...values, ':writeId': guard.writeId },
-    ReturnValues: 'ALL_NEW',
-  };
-}
-
-/**
- * Deletes the item and returns what it held. An expired item is deleted too (its data is dead anyway);
- * only a live session with another version makes the condition fail.
- */
-export function deleteRequest(
-  table: string,
-  userId: string,
-  cutoff: string,
-  expectedVersion: number | undefined,
-): DeleteCommandInput {
-  const request: DeleteCommandInput = {
-    TableName: table,
-    Key: { userId },
-    ReturnValues: 'ALL_OLD',
-  };
-  if (expectedVersion === undefined) return request;
-  return {
-    ...request,
-    ConditionExpression: `${IS_NOT_LIVE} OR ${VERSION_MATCHES}`,
-    ExpressionAttributeNames: names('#userId', '#updatedAt', '#updatedAtExact', '#version'),
-    ExpressionAttributeValues: {
-      ':cutoff': cutoff,
-      ':expectedVersion': expectedVersion,
+    ExpressionAttributeNames: {
+      ...attributeNames,
+      ...names('#lastWriteId', '#deletedAt'),
+      ...(expected.values[':expectedSessionId'] === undefined ? {} : names('#sessionId')),
+      ...(expected.values[':expectedVersion'] === undefined ? {} : names('#version')),
+      ...record.names,
     },
+    ExpressionAttributeValues: {
+      ...values,
+      ...expected.values,
+      ...record.values,
+    },
+    ReturnValues: returnValues,
   };
 }
 
@@ -348,13 +471,23 @@ export function inactiveQueryRequest(
 /**
  * Deletes a session only if its exact last activity is still before `cutoff`: a user who came back
  * since the index read keeps it.
+ * With `keep-tombstones`, a tombstone stays (a delete that found nothing live uses it to purge only an
+ * expired session's data).
  */
-export function deleteIfInactiveRequest(table: string, userId: string, cutoff: string): DeleteCommandInput {
+export function deleteIfInactiveRequest(
+  table: string,
+  userId: string,
+  cutoff: string,
+  tombstones: 'delete-tombstones' | 'keep-tombstones' = 'delete-tombstones',
+): DeleteCommandInput {
+  const keep = tombstones === 'keep-tombstones';
   return {
     TableName: table,
     Key: { userId },
-    ConditionExpression: `attribute_exists(#userId) AND ${WAS_INACTIVE_SINCE_CUTOFF}`,
-    ExpressionAttributeNames: names('#userId', '#updatedAt', '#updatedAtExact'),
+    ConditionExpression: `attribute_exists(#userId) AND ${WAS_INACTIVE_SINCE_CUTOFF}${keep ? ` AND ${NOT_DELETED}` : ''}`,
+    ExpressionAttributeNames: keep
+      ? names('#userId', '#updatedAt', '#updatedAtExact', '#deletedAt')
+      : names('#userId', '#updatedAt', '#updatedAtExact'),
     ExpressionAttributeValues: { ':cutoff': cutoff },
   };
 }

@@ -14,7 +14,11 @@ export interface Session {
   context: Context;
 }
 
-/** A session as stored: the public fields plus the index shard, the TTL backstop and the last write's id. */
+/**
+ * A session as stored: the public fields plus the index shard, the TTL backstop, `deletedAt` on a
+ * tombstone, and the write register `w0`…`w20` (see lib/write-register.ts). Items written before the
+ * register existed may still hold `lastWriteId`; every write removes it.
+ */
 export interface SessionItem extends Session {
   /**
    * Stored, `updatedAt` is the start of the activity bucket (the index's sort key) and this is the exact
@@ -23,6 +27,7 @@ export interface SessionItem extends Session {
   updatedAtExact?: string;
   activityShard: number;
   purgeAt: number;
+  deletedAt?: string;
   lastWriteId?: string;
 }
 

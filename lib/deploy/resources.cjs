@@ -3,11 +3,11 @@
 
 /** The DynamoDB actions each function uses, on the table and on its `byUpdatedAt` index. */
 const FUNCTION_ACCESS = {
-  createOrGet: { table: ['dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+  createOrGet: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
   getSession: { table: ['dynamodb:GetItem'] },
   update: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
   clear: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
-  delete: { table: ['dynamodb:DeleteItem'] },
+  delete: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'] },
   sweep: { table: ['dynamodb:DeleteItem'], index: ['dynamodb:Query'] },
 };
 

@@ -23,8 +23,8 @@ export interface HttpEventOptions {
   userId: string;
   /** Sent as JSON with `Content-Type: application/json`; omitted when undefined. */
   body?: unknown;
-  /** The version for `If-Match: "<version>"`; no If-Match header when undefined. */
-  ifMatch?: number | undefined;
+  /** The entity tag for `If-Match`, as the last response sent it; no If-Match header when undefined. */
+  ifMatch?: string | undefined;
 }
 
 /** An HTTP API v2 event for `route` on behalf of `userId`, as the JWT authorizer passes it on. */
@@ -33,7 +33,7 @@ export function httpEvent(options: HttpEventOptions): APIGatewayProxyEventV2With
     json: options.body,
     headers: {
       authorization: `Bearer ${localToken(options.userId)}`,
-      ...(options.ifMatch === undefined ? {} : { 'if-match': `"${options.ifMatch}"` }),
+      ...(options.ifMatch === undefined ? {} : { 'if-match': options.ifMatch }),
     },
   });
 }

@@ -4,10 +4,10 @@
  * requests each handler call sent and the capacity its raw equivalent consumed.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { activityTimes, inactiveCutoff } from '../../lib/clock.ts';
-import type { SessionPatch } from '../../lib/schema.ts';
+import { activityTimes } from '../../lib/clock.ts';
+import { LIMITS, type SessionPatch } from '../../lib/schema.ts';
 import {
   clearRequest,
   createOrGetRequest,
@@ -17,6 +17,7 @@ import {
   updateRequest,
 } from '../../lib/session-requests.ts';
 import { loadFunctions } from '../support/functions.ts';
+import { writeIdentity } from '../../lib/write-register.ts';
 import { countRequests } from '../support/request-counter.ts';
 import { itemBytes, putItems, readUnits, writeUnits } from './dynamo.ts';
 import { httpEvent, lambdaContext, type Route } from './events.ts';
@@ -71,6 +72,8 @@ export interface OverheadResult {
 interface Side {
   /** Current version of each session this side works on, for If-Match. */
   versions: Map<string, number>;
+  /** Current entity tag of each session, as the handler side sends it back in If-Match. */
+  tags: Map<string, string>;
   users: string[];
 }
 
@@ -192,10 +195,18 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...updateRequest(table, userId, PATCH, times(userId), {
-                writeId: randomUUID(),
-                expectedVersion: side.versions.get(userId),
-              }),
+              ...updateRequest(
+                table,
+                userId,
+                PATCH,
+                times(userId),
+                {
+                  write: writeIdentity('update', PATCH, undefined),
+                  expectedVersion: side.versions.get(userId),
+                  expectedSessionId: undefined,
+                },
+                { contextKeys: LIMITS.contextKeysStored },
+              ),
               ...extra,
             }),
           ),
@@ -216,8 +227,9 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
           await doc.send(
             new UpdateCommand({
               ...clearRequest(table, userId, times(userId), {
-                writeId: randomUUID(),
+                write: writeIdentity('clear', {}, undefined),
                 expectedVersion: side.versions.get(userId),
+                expectedSessionId: undefined,
               }),
               ...extra,
             }),
@@ -237,13 +249,13 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
       raw: async (doc, side, userId, extra) =>
         attributes(
           await doc.send(
-            new DeleteCommand({
-              ...deleteRequest(
-                table,
-                userId,
-                inactiveCutoff(new Date(), inactiveDays),
-                side.versions.get(userId),
-              ),
+            new UpdateCommand({
+              ...deleteRequest(table, userId, times(), {
+                write: writeIdentity('delete', {}, undefined),
+                expectedVersion: side.versions.get(userId),
+                expectedSessionId: undefined,
+              }),
+              ReturnValues: 'ALL_NEW',
               ...extra,
             }),
           ),
@@ -261,14 +273,18 @@ async function prepareSide(
   prefix: string,
   calls: number,
 ): Promise<Side> {
-  const side: Side = { versions: new Map(), users: [] };
+  const side: Side = { versions: new Map(), tags: new Map(), users: [] };
   if (operation.needs === 'none') return side;
   const count = operation.needs === 'pool' ? POOL : calls;
   side.users = Array.from({ length: count }, (_, i) =>
     operation.needs === 'pool' ? `${prefix}pool-${i}` : operation.user(side, prefix, i),
   );
-  await putItems(doc, table, side.users.map(sessionItem));
-  for (const user of side.users) side.versions.set(user, 1);
+  const items = side.users.map(sessionItem);
+  await putItems(doc, table, items);
+  for (const item of items) {
+    side.versions.set(String(item.userId), 1);
+    side.tags.set(String(item.userId), `"${item.sessionId}.1"`);
+  }
   return side;
 }
 
@@ -319,7 +335,7 @@ export async function measureHandlerOverhead(
         route: operation.route,
         userId,
         body: operation.body,
-        ifMatch: operation.ifMatch ? handlerSide.versions.get(userId) : undefined,
+        ifMatch: operation.ifMatch ? handlerSide.tags.get(userId) : undefined,
       });
       const context = lambdaContext(10_000, operation.functionName);
       const sentBefore = counter.sent.length;
@@ -328,7 +344,7 @@ export async function measureHandlerOverhead(
       const ms = performance.now() - started;
       checkResponse(operation, userId, response);
       const etag = response.headers?.ETag;
-      if (typeof etag === 'string') handlerSide.versions.set(userId, Number(etag.replaceAll('"', '')));
+      if (typeof etag === 'string') handlerSide.tags.set(userId, etag);
       if (i < options.warmup) return;
       handlerMs.push(ms);
       const sent = counter.sent.slice(sentBefore);
@@ -415,7 +431,8 @@ async function sampleCapacity(
       table.push(readUnits(itemBytes(after ?? {}), true));
       index.push(0);
     } else {
-      const stored = operation.route === 'DELETE' ? undefined : after;
+      // A delete leaves a tombstone: the raw call asks for it back (ALL_NEW) so the model sees it.
+      const stored = after;
       table.push(writeUnits(Math.max(before ? itemBytes(before) : 0, stored ? itemBytes(stored) : 0)));
       index.push(indexWrites(before, stored));
     }

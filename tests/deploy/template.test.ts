@@ -22,12 +22,15 @@ const SCHEDULE_GROUP_ARN_SUB =
 const FUNCTIONS = {
   createOrGet: {
     id: 'CreateOrGet',
-    grants: ['dynamodb:PutItem on table', 'dynamodb:UpdateItem on table'],
+    grants: ['dynamodb:GetItem on table', 'dynamodb:UpdateItem on table'],
   },
   getSession: { id: 'GetSession', grants: ['dynamodb:GetItem on table'] },
   update: { id: 'Update', grants: ['dynamodb:GetItem on table', 'dynamodb:UpdateItem on table'] },
   clear: { id: 'Clear', grants: ['dynamodb:GetItem on table', 'dynamodb:UpdateItem on table'] },
-  delete: { id: 'Delete', grants: ['dynamodb:DeleteItem on table'] },
+  delete: {
+    id: 'Delete',
+    grants: ['dynamodb:DeleteItem on table', 'dynamodb:GetItem on table', 'dynamodb:UpdateItem on table'],
+  },
   sweep: { id: 'Sweep', grants: ['dynamodb:DeleteItem on table', 'dynamodb:Query on index'] },
 } as const;
 type FunctionName = keyof typeof FUNCTIONS;

@@ -148,12 +148,15 @@ describe('the API from a page on another origin, in headless Chromium', () => {
     expect(preflightFor('DELETE')?.requestHeaders).toContain('if-match');
   });
 
+  /** The entity tag of the page's session at `version`. */
+  const tag = (version: number) => `"${(results.put.body as { sessionId?: string }).sessionId}.${version}"`;
+
   it('creates the session with PUT and lets the script read its ETag', (ctx) => {
     if (CHROMIUM_MISSING) ctx.skip(CHROMIUM_MISSING);
 
     expect(results.put).toMatchObject({
       status: 201,
-      etag: '"1"',
+      etag: tag(1),
       body: { userId, source: 'Website', version: 1, step: null },
     });
   });
@@ -162,9 +165,9 @@ describe('the API from a page on another origin, in headless Chromium', () => {
     if (CHROMIUM_MISSING) ctx.skip(CHROMIUM_MISSING);
 
     expect(results.patch).toMatchObject({
-      sentIfMatch: '"1"',
+      sentIfMatch: tag(1),
       status: 200,
-      etag: '"2"',
+      etag: tag(2),
       body: { userId, step: 'pick_time', version: 2 },
     });
     expect((results.patch.body as { sessionId?: string }).sessionId).toBe(
@@ -176,7 +179,7 @@ describe('the API from a page on another origin, in headless Chromium', () => {
     if (CHROMIUM_MISSING) ctx.skip(CHROMIUM_MISSING);
 
     expect(results.stalePatch).toMatchObject({
-      sentIfMatch: '"1"',
+      sentIfMatch: tag(1),
       status: 412,
       body: { error: { code: 'VERSION_CONFLICT' } },
     });
@@ -185,7 +188,7 @@ describe('the API from a page on another origin, in headless Chromium', () => {
   it('deletes with the current ETag: 204 with no body, then GET answers 404', (ctx) => {
     if (CHROMIUM_MISSING) ctx.skip(CHROMIUM_MISSING);
 
-    expect(results.delete).toEqual({ sentIfMatch: '"2"', status: 204, etag: null, body: null });
+    expect(results.delete).toEqual({ sentIfMatch: tag(2), status: 204, etag: null, body: null });
     expect(results.getAfterDelete).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
   });
 

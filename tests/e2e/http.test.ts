@@ -17,7 +17,7 @@ describe('HTTP API', () => {
 
       expect(response.status).toBe(201);
       expect(response.headers.get('location')).toBe(`/sessions/${encodeURIComponent(userId)}`);
-      expect(response.headers.get('etag')).toBe('"1"');
+      expect(response.headers.get('etag')).toBe(`"${session(response).sessionId}.1"`);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       expect(response.body).toMatchObject({ userId, source: 'Website', version: 1, step: null });
     });
@@ -49,7 +49,7 @@ describe('HTTP API', () => {
 
       expect(response.status).toBe(200);
       expect(response.body).toEqual(created.body);
-      expect(response.headers.get('etag')).toBe('"1"');
+      expect(response.headers.get('etag')).toBe(`"${session(created).sessionId}.1"`);
     });
 
     it('answers 404 NOT_FOUND when there is no session', async () => {
@@ -64,7 +64,7 @@ describe('HTTP API', () => {
   describe('PATCH /sessions/{userId}', () => {
     it('merges the patch and moves the ETag', async () => {
       const userId = newUser();
-      await api('PUT', userId);
+      const created = await api('PUT', userId);
 
       const response = await api('PATCH', userId, {
         body: {
@@ -72,11 +72,11 @@ describe('HTTP API', () => {
           booking: { service: 'Haircut', partySize: 2 },
           context: { language: 'en' },
         },
-        headers: { 'If-Match': '"1"' },
+        headers: { 'If-Match': String(created.headers.get('etag')) },
       });
 
       expect(response.status).toBe(200);
-      expect(response.headers.get('etag')).toBe('"2"');
+      expect(response.headers.get('etag')).toBe(`"${session(created).sessionId}.2"`);
       expect(response.body).toMatchObject({
         step: 'pick_time',
         booking: { service: 'Haircut', partySize: 2 },
@@ -164,7 +164,7 @@ describe('HTTP API', () => {
       const response = await api('POST', userId);
 
       expect(response.status).toBe(200);
-      expect(response.headers.get('etag')).toBe('"3"');
+      expect(response.headers.get('etag')).toBe(`"${session(created).sessionId}.3"`);
       expect(response.body).toMatchObject({
         sessionId: session(created).sessionId,
         step: null,
@@ -184,9 +184,11 @@ describe('HTTP API', () => {
   describe('DELETE /sessions/{userId}', () => {
     it('deletes with 204 and no body, then answers 404', async () => {
       const userId = newUser();
-      await api('PUT', userId);
+      const created = await api('PUT', userId);
 
-      const response = await api('DELETE', userId, { headers: { 'If-Match': '"1"' } });
+      const response = await api('DELETE', userId, {
+        headers: { 'If-Match': String(created.headers.get('etag')) },
+      });
 
       expect(response.status).toBe(204);
       expect(response.text).toBe('');

@@ -123,7 +123,8 @@ const OPERATION: Record<Method, string> = {
   GET: 'GetItem',
   PATCH: 'UpdateItem',
   POST: 'UpdateItem',
-  DELETE: 'DeleteItem',
+  // A delete leaves a tombstone: an UpdateItem.
+  DELETE: 'UpdateItem',
 };
 
 interface Answered {
@@ -446,7 +447,7 @@ describe('faults: no partial writes', () => {
     const before = await item(userId);
 
     const answered = await withFaults(container, loseFirstUpdateAnswer, () =>
-      http(container, 'PATCH', userId, { 'if-match': `"${before?.version}"` }),
+      http(container, 'PATCH', userId, { 'if-match': `"${before?.sessionId}.${before?.version}"` }),
     );
 
     expect(await item(userId)).toMatchObject({ version: Number(before?.version) + 1, step: 'confirm' });

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { LIMITS } from '../../lib/schema.ts';
 import { activityShardOf, DEFAULT_ACTIVITY_SHARDS } from '../../lib/shard.ts';
 import {
   manualClock,
@@ -229,17 +230,17 @@ describe('SessionRepository', () => {
       expect(await storedItem(doc, userId)).toEqual(before);
     });
 
-    it('answers VALIDATION_FAILED, and keeps the item, once context keys would pass the item size limit', async () => {
+    it('answers SESSION_TOO_LARGE, and keeps the item, once context keys would pass the stored limit', async () => {
       await sessions.createOrGet(userId);
-      const chunk = 'x'.repeat(8_000);
+      const chunk = 'x'.repeat(300);
       let failure: unknown;
-      for (let index = 0; index < 60 && failure === undefined; index++) {
+      for (let index = 0; index < 70 && failure === undefined; index++) {
         await sessions.update(userId, { context: { [`k${index}`]: chunk } }).catch((error) => {
           failure = error;
         });
       }
-      expect(failure).toMatchObject({ code: 'VALIDATION_FAILED' });
-      expect(Object.keys((await sessions.get(userId))?.context ?? {}).length).toBeGreaterThan(40);
+      expect(failure).toMatchObject({ code: 'SESSION_TOO_LARGE' });
+      expect(Object.keys((await sessions.get(userId))?.context ?? {}).length).toBe(LIMITS.contextKeysStored);
     });
 
     it('rejects an empty patch with VALIDATION_FAILED', async () => {
@@ -299,10 +300,23 @@ describe('SessionRepository', () => {
   });
 
   describe('delete', () => {
-    it('deletes the session and reports it', async () => {
+    it('deletes the session and reports it, leaving a tombstone without data that no operation sees', async () => {
       await sessions.createOrGet(userId);
+      await sessions.update(userId, { step: 'a', booking: { name: 'Ada' }, context: { k: 1 } });
       expect(await sessions.delete(userId)).toBe(true);
-      expect(await storedItem(doc, userId)).toBeUndefined();
+      const tombstone = await storedItem(doc, userId);
+      expect(tombstone).toMatchObject({ deletedAt: expect.any(String) });
+      expect(tombstone).not.toHaveProperty('step');
+      expect(tombstone).not.toHaveProperty('booking');
+      expect(tombstone).not.toHaveProperty('context');
+      expect(await sessions.get(userId)).toBeUndefined();
+      expect(await sessions.delete(userId)).toBe(false);
+      await expect(sessions.update(userId, { step: 'b' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(sessions.clear(userId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const { session, created } = await sessions.createOrGet(userId);
+      expect(created).toBe(true);
+      expect(session).toMatchObject({ version: 1, step: null, booking: {}, context: {} });
+      expect(await storedItem(doc, userId)).not.toHaveProperty('deletedAt');
     });
 
     it('returns false when there is no session', async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Context, SessionPatch } from '../../lib/schema.ts';
+import { type Context, LIMITS, type SessionPatch } from '../../lib/schema.ts';
 import { repositoryFor, storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
 
 const doc = testDocumentClient();
@@ -148,7 +148,12 @@ describe('SessionRepository input validation', () => {
         email: 'ada@example.com',
         notes: 'x'.repeat(1000),
       },
-      context: { nested: deep(4), blob: 'x'.repeat(7 * 1024) },
+      context: {
+        nested: deep(4),
+        // One key at the per-key bound: its name (4 bytes) and value as DynamoDB counts them.
+        blob: 'x'.repeat(LIMITS.contextKeyBytes - 4),
+        ...Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, 'y'.repeat(100)])),
+      },
     });
     expect(session.booking.partySize).toBe(50);
     expect(await sessions.createOrGet('a'.repeat(128))).toMatchObject({

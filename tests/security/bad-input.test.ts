@@ -614,10 +614,11 @@ describe('security: bad input', () => {
   it('bounds each write of context at 8 KB, while the stored context may grow by merging keys', async () => {
     // The documented contract (README "data model", docs/openapi.yaml Context): 8 KB is a limit per
     // write, because DynamoDB cannot measure a merged map inside the one conditional UpdateItem.
-    // Stored growth ends at DynamoDB's 400 KB item limit with VALIDATION_FAILED (session-repository test).
+    // Stored growth ends at LIMITS.contextKeysStored keys with SESSION_TOO_LARGE (size-bound test).
     const userId = uniqueUserId('wa');
     await seedSession(userId);
-    const half = 'x'.repeat(LIMITS.contextBytes / 2);
+    // One key at the per-key bound (a 1-byte name and its value).
+    const half = 'x'.repeat(LIMITS.contextKeyBytes - 1);
     const patch = (context: object) =>
       update(httpEvent('PATCH', userId, { body: JSON.stringify({ context }) }), lambdaContext());
 

@@ -66,7 +66,7 @@ const storable = (key: string) => key !== '' && Buffer.byteLength(key) <= 2048;
 /** The existing user gets a session back whenever a fuzzed DELETE removed it. */
 async function ownerItem(): Promise<Record<string, unknown>> {
   const item = await stored(owner);
-  if (item) return item;
+  if (item && item.deletedAt === undefined) return item; // a tombstone holds no session
   await sessions.createOrGet(owner);
   return (await stored(owner)) as Record<string, unknown>;
 }
@@ -360,7 +360,7 @@ async function checkHttp(input: HttpInput): Promise<void> {
   const userId = decoded(input.rawUserId);
   const other = userId !== undefined && userId !== owner && storable(userId) ? userId : undefined;
   const otherBefore = other === undefined ? undefined : await stored(other);
-  const ifMatchHeader = input.ifMatch === CURRENT ? `"${before.version}"` : input.ifMatch;
+  const ifMatchHeader = input.ifMatch === CURRENT ? `"${before.sessionId}.${before.version}"` : input.ifMatch;
   const text =
     input.body === undefined || !input.base64 ? input.body : Buffer.from(input.body).toString('base64');
   const event = httpEvent(input.method, userId ?? input.rawUserId, {

@@ -1,0 +1,233 @@
+/**
+ * Idempotency keys over HTTP (`Idempotency-Key`) and direct invocation (`idempotencyKey`), through the
+ * real functions in-process: a repeat is applied once and answers as the first request did, marked as a
+ * replay; a key reused for another request is refused; keys outlive 20 later writes; concurrent first uses
+ * apply once.
+ */
+import { describe, expect, it } from 'vitest';
+import { storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
+import {
+  FUNCTION_OF,
+  type FunctionName,
+  type HttpRequestOptions,
+  httpEvent,
+  type LambdaHandler,
+  lambdaContext,
+  type Method,
+  readHttp,
+} from '../support/lambda-events.ts';
+
+const doc = testDocumentClient();
+
+const fns: Record<FunctionName, LambdaHandler> = {
+  'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
+  get: (await import('../../functions/get-session.ts')).handler,
+  update: (await import('../../functions/update.ts')).handler,
+  clear: (await import('../../functions/clear.ts')).handler,
+  delete: (await import('../../functions/delete.ts')).handler,
+};
+
+async function http(method: Method, userId: string, options: HttpRequestOptions = {}) {
+  return readHttp(await fns[FUNCTION_OF[method]](httpEvent(method, userId, options), lambdaContext()));
+}
+
+async function invoke(fn: FunctionName, payload: Record<string, unknown>) {
+  return (await fns[fn](payload, lambdaContext())) as Record<string, unknown>;
+}
+
+const key = (value: string) => ({ 'idempotency-key': value });
+
+async function newSession(): Promise<string> {
+  const userId = uniqueUserId('idempotency');
+  expect((await http('PUT', userId)).status).toBe(201);
+  return userId;
+}
+
+describe('idempotency keys over HTTP', () => {
+  it.each([
+    ['PATCH', 200, { json: { step: 'pick_time', context: { turns: 1 } } }],
+    ['POST', 200, {}],
+    ['DELETE', 204, {}],
+  ] as const)(
+    'a repeated %s is applied once and answers %i again, with Idempotent-Replayed',
+    async (method, status, options) => {
+      const userId = await newSession();
+      const first = await http(method, userId, { ...options, headers: key('msg-1') });
+      const afterFirst = await storedItem(doc, userId);
+      const repeat = await http(method, userId, { ...options, headers: key('msg-1') });
+
+      expect(first.status, first.text).toBe(status);
+      expect(first.headers).not.toHaveProperty('Idempotent-Replayed');
+      expect(repeat.status, repeat.text).toBe(status);
+      expect(repeat.headers['Idempotent-Replayed']).toBe('true');
+      expect(repeat.text).toBe(first.text);
+      expect(await storedItem(doc, userId)).toEqual(afterFirst);
+    },
+  );
+
+  it('a repeated PUT that created answers 201 again, marked as a replay', async () => {
+    const userId = uniqueUserId('idempotency');
+    const first = await http('PUT', userId, { headers: key('open-1') });
+    const repeat = await http('PUT', userId, { headers: key('open-1') });
+
+    expect(first.status).toBe(201);
+    expect(repeat.status).toBe(201);
+    expect(repeat.headers).toMatchObject({ 'Idempotent-Replayed': 'true', Location: first.headers.Location });
+    expect((repeat.json as { sessionId: string }).sessionId).toBe(
+      (first.json as { sessionId: string }).sessionId,
+    );
+  });
+
+  it('a key reused with another body is refused with 422 IDEMPOTENCY_KEY_REUSED, and nothing is stored', async () => {
+    const userId = await newSession();
+    await http('PATCH', userId, { json: { step: 'a' }, headers: key('msg-2') });
+    const before = await storedItem(doc, userId);
+
+    const reused = await http('PATCH', userId, { json: { step: 'b' }, headers: key('msg-2') });
+    const otherOperation = await http('POST', userId, { headers: key('msg-2') });
+
+    expect(reused.status).toBe(422);
+    expect(reused.json).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect(otherOperation.status).toBe(422);
+    expect(await storedItem(doc, userId)).toEqual(before);
+  });
+
+  it('a key is still honoured after 20 later writes, and forgotten after 21', async () => {
+    const userId = await newSession();
+    const body = { json: { context: { counter: 1 } }, headers: key('msg-3') };
+    expect((await http('PATCH', userId, body)).status).toBe(200);
+    for (let i = 0; i < 20; i++)
+      expect((await http('PATCH', userId, { json: { step: `s${i}` } })).status).toBe(200);
+    const versionAfter21 = (await storedItem(doc, userId))?.version;
+
+    const replay = await http('PATCH', userId, body);
+    expect(replay.headers['Idempotent-Replayed']).toBe('true');
+    expect((await storedItem(doc, userId))?.version).toBe(versionAfter21);
+
+    // A 21st later write pushes the key out of the register: the same request is then a new write.
+    expect((await http('PATCH', userId, { json: { step: 'last' } })).status).toBe(200);
+    const applied = await http('PATCH', userId, body);
+    expect(applied.headers).not.toHaveProperty('Idempotent-Replayed');
+    expect((await storedItem(doc, userId))?.version).toBe(Number(versionAfter21) + 2);
+  });
+
+  it('concurrent first uses of one key apply once, and all succeed', async () => {
+    const userId = await newSession();
+    const before = Number((await storedItem(doc, userId))?.version);
+    const body = { json: { context: { inbound: 'wamid.1' } }, headers: key('wamid.1') };
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () => http('PATCH', userId, body)));
+
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers.filter((answer) => answer.headers['Idempotent-Replayed'] === undefined)).toHaveLength(1);
+    expect((await storedItem(doc, userId))?.version).toBe(before + 1);
+  });
+
+  it('a key whose request was refused with 412 is not recorded: it can be sent again with a new If-Match', async () => {
+    const userId = await newSession();
+    const { headers } = await http('GET', userId);
+    await http('PATCH', userId, { json: { step: 'other' } });
+
+    const stale = await http('PATCH', userId, {
+      json: { step: 'a' },
+      headers: { ...key('msg-4'), 'if-match': String(headers.ETag) },
+    });
+    const current = String((await http('GET', userId)).headers.ETag);
+    const retried = await http('PATCH', userId, {
+      json: { step: 'a' },
+      headers: { ...key('msg-4'), 'if-match': current },
+    });
+
+    expect(stale.status).toBe(412);
+    expect(retried.status).toBe(200);
+    expect(retried.headers).not.toHaveProperty('Idempotent-Replayed');
+  });
+
+  it.each([
+    ['empty', ''],
+    ['256 characters', 'k'.repeat(256)],
+    ['non-ASCII', 'clé'],
+    ['a control character', 'a\tb'],
+  ])('refuses an Idempotency-Key that is %s with 400, storing nothing', async (_name, value) => {
+    const userId = await newSession();
+    const before = await storedItem(doc, userId);
+    const answer = await http('PATCH', userId, { json: { step: 'a' }, headers: key(value) });
+    expect(answer.status).toBe(400);
+    expect(answer.json).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect(await storedItem(doc, userId)).toEqual(before);
+  });
+});
+
+describe('idempotency keys by direct invocation', () => {
+  it('a repeated update is applied once and answers the same, with replayed: true', async () => {
+    const userId = await newSession();
+    const payload = { userId, context: { turns: 2 }, idempotencyKey: 'wamid.2' };
+    const first = await invoke('update', payload);
+    const repeat = await invoke('update', payload);
+
+    expect(first).not.toHaveProperty('replayed');
+    expect(repeat).toEqual({ ...first, replayed: true });
+  });
+
+  it('a repeated create-or-get, clear and delete answer as the first time, with replayed: true', async () => {
+    const userId = uniqueUserId('idempotency');
+    const created = await invoke('create-or-get', { userId, idempotencyKey: 'c-1' });
+    expect(await invoke('create-or-get', { userId, idempotencyKey: 'c-1' })).toEqual({
+      ...created,
+      replayed: true,
+    });
+    const cleared = await invoke('clear', { userId, idempotencyKey: 'c-2' });
+    expect(await invoke('clear', { userId, idempotencyKey: 'c-2' })).toEqual({ ...cleared, replayed: true });
+    expect(await invoke('delete', { userId, idempotencyKey: 'c-3' })).toEqual({ ok: true, deleted: true });
+    expect(await invoke('delete', { userId, idempotencyKey: 'c-3' })).toEqual({
+      ok: true,
+      deleted: true,
+      replayed: true,
+    });
+    expect(created).toMatchObject({ ok: true, created: true });
+  });
+
+  it('a key reused with another payload answers IDEMPOTENCY_KEY_REUSED and stores nothing', async () => {
+    const userId = await newSession();
+    await invoke('update', { userId, step: 'a', idempotencyKey: 'wamid.3' });
+    const before = await storedItem(doc, userId);
+
+    const reused = await invoke('update', { userId, step: 'b', idempotencyKey: 'wamid.3' });
+
+    expect(reused).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect(await storedItem(doc, userId)).toEqual(before);
+  });
+
+  it('a key is still honoured after 20 later writes', async () => {
+    const userId = await newSession();
+    const payload = { userId, context: { counter: 1 }, idempotencyKey: 'wamid.4' };
+    await invoke('update', payload);
+    for (let i = 0; i < 20; i++) await invoke('update', { userId, step: `s${i}` });
+    const before = await storedItem(doc, userId);
+
+    expect(await invoke('update', payload)).toMatchObject({ ok: true, replayed: true });
+    expect(await storedItem(doc, userId)).toEqual(before);
+  });
+
+  it('concurrent first uses of one key apply once, and all succeed', async () => {
+    const userId = await newSession();
+    const before = Number((await storedItem(doc, userId))?.version);
+    const payload = { userId, context: { inbound: 'wamid.5' }, idempotencyKey: 'wamid.5' };
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () => invoke('update', payload)));
+
+    expect(answers.every((answer) => answer.ok === true)).toBe(true);
+    expect(answers.filter((answer) => answer.replayed === undefined)).toHaveLength(1);
+    expect((await storedItem(doc, userId))?.version).toBe(before + 1);
+  });
+
+  it('refuses an idempotencyKey that is not 1-255 printable ASCII characters', async () => {
+    const userId = await newSession();
+    for (const idempotencyKey of ['', 'k'.repeat(256), 'clé', 7]) {
+      expect(await invoke('clear', { userId, idempotencyKey })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED' },
+      });
+    }
+  });
+});

@@ -1,0 +1,138 @@
+/**
+ * The stored item stays within LIMITS.itemBytes (32 KB as DynamoDB counts item size) over any number of
+ * writes. The rules that bound it: every field's own limit, at most LIMITS.contextKeysStored top-level
+ * context keys (checked inside the write's condition), each at most LIMITS.contextKeyBytes, and a write
+ * register of WRITE_SLOTS fixed-size entries.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { activityTimes } from '../../lib/clock.ts';
+import { attributeSize, itemSize, valueSize } from '../../lib/item-size.ts';
+import { LIMITS } from '../../lib/schema.ts';
+import { newSessionItem } from '../../lib/session-requests.ts';
+import { SLOT_NAMES, writeEntry, writeIdentity } from '../../lib/write-register.ts';
+import { repositoryFor, storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
+
+/** A string of `characters` UTF-16 units that costs the most UTF-8 bytes: 3 per unit. */
+const widest = (characters: number) => '€'.repeat(characters);
+
+/** One context key at the per-key bound: a 4-byte name and a value filling the rest. */
+function fullKey(index: number): [string, string] {
+  const name = `k${String(index).padStart(3, '0')}`;
+  return [name, 'x'.repeat(LIMITS.contextKeyBytes - Buffer.byteLength(name))];
+}
+
+describe('item size estimate', () => {
+  it('counts as DynamoDB does: names and UTF-8 values, numbers by digits, maps and lists with overhead', () => {
+    expect(attributeSize('step', 'abc')).toBe(7);
+    expect(valueSize('€')).toBe(3);
+    expect(valueSize(true)).toBe(1);
+    expect(valueSize(null)).toBe(1);
+    expect(valueSize(1)).toBe(2);
+    expect(valueSize(123456)).toBe(4);
+    expect(valueSize(Number.MAX_SAFE_INTEGER)).toBe(9);
+    expect(valueSize({})).toBe(3);
+    expect(valueSize({ a: 1 })).toBe(3 + 1 + 1 + 2);
+    expect(valueSize(['ab'])).toBe(3 + 1 + 2);
+  });
+
+  it('the largest session the rules allow is at most 32 KB, with a margin', () => {
+    const userId = 'u'.repeat(LIMITS.userIdLength);
+    const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), LIMITS.inactiveDaysMax);
+    const base = newSessionItem(userId, randomUUID(), 'Chatbot', times);
+    const write = writeIdentity('createOrGet', {}, 'k'.repeat(LIMITS.idempotencyKeyLength));
+    const register = Object.fromEntries(SLOT_NAMES.map((name) => [name, writeEntry(write, randomUUID())]));
+    const largest = {
+      ...base,
+      version: Number.MAX_SAFE_INTEGER,
+      step: 'a'.repeat(LIMITS.stepLength),
+      booking: {
+        service: widest(LIMITS.shortText),
+        name: widest(LIMITS.shortText),
+        date: '2026-12-03',
+        time: '23:59',
+        partySize: LIMITS.partySizeMax,
+        phone: '+123456789012345',
+        email: widest(LIMITS.email),
+        notes: widest(LIMITS.notes),
+      },
+      context: Object.fromEntries(Array.from({ length: LIMITS.contextKeysStored }, (_, i) => fullKey(i))),
+      ...register,
+      // Attributes some items carry: a tombstone's deletion time, a write id from before the register,
+      // and room for one more timestamp beside updatedAt.
+      deletedAt: times.updatedAt,
+      lastWriteId: randomUUID(),
+      updatedAtExact: times.updatedAt,
+    };
+
+    const size = itemSize(largest);
+
+    expect(size).toBeLessThanOrEqual(LIMITS.itemBytes);
+    // The figure the README and BENCHMARKS.md quote.
+    expect(Math.ceil(size / 1024)).toBe(26);
+  });
+});
+
+describe('size bound on a stored session (1,000 writes of new context keys)', () => {
+  const doc = testDocumentClient();
+  const sessions = repositoryFor(doc);
+
+  it('holds after every write; each refusal is SESSION_TOO_LARGE; removing keys makes room again', async () => {
+    const userId = uniqueUserId('size');
+    await sessions.createOrGet(userId);
+    await sessions.update(userId, {
+      step: 'a'.repeat(LIMITS.stepLength),
+      booking: {
+        notes: widest(LIMITS.notes),
+        name: widest(LIMITS.shortText),
+        service: widest(LIMITS.shortText),
+      },
+    });
+    let accepted = 0;
+    let refused = 0;
+    let largest = 0;
+    for (let i = 0; i < 1000; i++) {
+      const [name, value] = fullKey(i);
+      // Every write carries an idempotency key, so the register is full of keyed entries.
+      const outcome = await sessions
+        .update(userId, { context: { [name]: value } }, { idempotencyKey: `${'k'.repeat(200)}-${i}` })
+        .then(
+          () => 'accepted',
+          (error: { code?: string }) => error.code,
+        );
+      if (outcome === 'accepted') accepted++;
+      else {
+        expect(outcome).toBe('SESSION_TOO_LARGE');
+        refused++;
+      }
+      const item = await storedItem(doc, userId);
+      largest = Math.max(largest, itemSize(item ?? {}));
+      expect(largest).toBeLessThanOrEqual(LIMITS.itemBytes);
+    }
+
+    expect(accepted).toBe(LIMITS.contextKeysStored);
+    expect(refused).toBe(1000 - LIMITS.contextKeysStored);
+    // Overwriting a key that exists still works at the bound.
+    const [name0] = fullKey(0);
+    await expect(sessions.update(userId, { context: { [name0]: 'small' } })).resolves.toMatchObject({
+      context: { [name0]: 'small' },
+    });
+    // Removing keys makes room, and the session stays readable and writable.
+    const removal = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [fullKey(i)[0], null]));
+    await sessions.update(userId, { context: removal });
+    await expect(sessions.update(userId, { context: { fresh: 1 } })).resolves.toMatchObject({
+      context: { fresh: 1 },
+    });
+    expect(Object.keys((await sessions.get(userId))?.context ?? {})).toHaveLength(
+      LIMITS.contextKeysStored - 9,
+    );
+  }, 120_000);
+
+  it('refuses a context key over the per-key bound with VALIDATION_FAILED before sending anything', async () => {
+    const userId = uniqueUserId('size');
+    await sessions.createOrGet(userId);
+    await expect(
+      sessions.update(userId, { context: { big: 'x'.repeat(LIMITS.contextKeyBytes) } }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
