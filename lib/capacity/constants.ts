@@ -113,8 +113,8 @@ export const POLICY = {
   /** A typical conversation: 15 writes in 10 minutes. */
   writesPerConversation: 15,
   conversationMinutes: 10,
-  /** The sweep: hourly, at half past, away from the top-of-the-hour index burst. */
-  sweepSchedule: 'cron(30 * * * ? *)',
+  /** The sweep: hourly (serverless.yml's default `sweepSchedule`). */
+  sweepSchedule: 'rate(1 hour)',
   sweepRunsPerDay: 24,
   /** Stop this long before the function's deadline (lib/sweep.ts `safetyMarginMs`). */
   sweepSafetyMarginS: 10,

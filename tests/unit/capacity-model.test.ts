@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planCapacity, WorkloadError } from '../../lib/capacity/model.ts';
-import { MAX_ACTIVITY_SHARDS } from '../../lib/shard.ts';
+import { DEFAULT_ACTIVITY_SHARDS, MAX_ACTIVITY_SHARDS } from '../../lib/shard.ts';
 
 // The two worked examples of docs/CAPACITY.md; every figure below is worked out there by hand.
 const SMALL_BUSINESS = { sessions: 10_000, writesPerSecond: 5, readsPerSecond: 2, expiringPerDay: 330 };
@@ -45,10 +45,10 @@ describe('planCapacity', () => {
       expect(plan.dynamodb.warmThroughput).toEqual({ table: undefined, index: undefined });
     });
 
-    it('sizes the index for 5 × 7/6 / 15 moves/s and the top-of-the-hour burst of 10 WCU/s', () => {
+    it('sizes the index for 5 × 7/6 / 15 moves/s plus the 13.75 sessions a run removes: 1 shard', () => {
       expect(plan.index.averageMovesPerSecond).toBeCloseTo(0.3889, 4);
-      expect(plan.index.boundaryWriteUnits).toBe(10);
-      // 0.78 WCU/s of moves plus the 13.75 sessions one run finds, mid-hour.
+      expect(plan.index.averageWriteUnits).toBeCloseTo(0.7778, 4);
+      expect(plan.index.sweepRemovalsPerSecond).toBeCloseTo(330 / 24, 10);
       expect(plan.index.peakWriteUnits).toBeCloseTo(0.7778 + 13.75, 3);
     });
 
@@ -59,9 +59,9 @@ describe('planCapacity', () => {
         clear: 10,
         delete: 10,
         getSession: 10,
-        sweep: 2,
+        sweep: 1,
       });
-      expect(plan.lambda.accountConcurrency).toBe(152);
+      expect(plan.lambda.accountConcurrency).toBe(151);
       expect(plan.httpApi).toMatchObject({ throttleRateLimit: 100, throttleBurstLimit: 100 });
     });
 
@@ -71,28 +71,37 @@ describe('planCapacity', () => {
       expect(costOf(plan, 'API Gateway')?.usd).toBeCloseTo(18.396, 3);
       expect(costOf(plan, 'Lambda compute')?.usd).toBe(0);
       expect(costOf(plan, 'DynamoDB storage')?.usd).toBe(0);
-      expect(plan.monthlyCostUsd).toBeCloseTo(32.04, 2);
+      // 730 hourly runs × 256 shard values × 0.5 RCU of empty queries + the sessions' own reads
+      expect(costOf(plan, 'DynamoDB read request units')?.quantity).toBeCloseTo(
+        2 * 2_628_000 + 730 * 128 + ((330 * (730 / 24) * 62) / 4096) * 0.5,
+        6,
+      );
+      expect(plan.monthlyCostUsd).toBe(32.05);
     });
   });
 
   describe('the target: 100 million sessions, 20,000 writes/s, 5,000 reads/s, 5 million expiring a day', () => {
     const plan = planCapacity(TARGET);
 
-    it('sizes shards for the top-of-the-hour burst, 2 × 20,000 WCU/s, with 2× headroom: 80', () => {
+    it('sizes shards for the sessions crossing a bucket plus the sweep, with 2× headroom: 8', () => {
+      // 20,000 writes/s × (1 + 10/60) crossings per 15-write conversation
       expect(plan.index.averageMovesPerSecond).toBeCloseTo((20_000 * (7 / 6)) / 15, 6);
       expect(plan.index.averageWriteUnits).toBeCloseTo(3_111.11, 2);
-      expect(plan.index.boundaryWriteUnits).toBe(40_000);
-      expect(plan.activityShards).toBe(80);
-      expect(plan.activityShards).toBeLessThanOrEqual(MAX_ACTIVITY_SHARDS);
-      expect(plan.index.perShardPeakWriteUnits).toBe(500);
-      // Spread over the hour, the average plus one worker's 667 deletes/s would need 8.
-      expect(plan.index.shardsIfBoundariesStaggered).toBe(8);
+      // one worker at 1 vCPU / 1.5 ms removes 667 entries/s while it runs
+      expect(plan.index.sweepRemovalsPerSecond).toBeCloseTo(1000 / 1.5, 6);
+      expect(plan.index.peakWriteUnits).toBeCloseTo(3_777.78, 2);
+      // ceil(2 × 3,777.78 / 1,000)
+      expect(plan.activityShards).toBe(8);
+      expect(plan.index.perShardPeakWriteUnits).toBeCloseTo(472.22, 2);
+      // One boundary for every session would move 2 × 20,000 entries/s after it: 80 shards.
+      expect(plan.index.alignedBoundaryWriteUnits).toBe(40_000);
+      expect(plan.index.shardsIfBoundariesAligned).toBe(80);
     });
 
     it('keeps up with 5 million a day on one worker of one vCPU', () => {
       expect(plan.sweepWorkers).toBe(1);
       expect(plan.sweep).toMatchObject({
-        schedule: 'cron(30 * * * ? *)',
+        schedule: 'rate(1 hour)',
         timeoutSeconds: 900,
         memoryMb: 1769,
         deletesInFlight: 14,
@@ -103,7 +112,7 @@ describe('planCapacity', () => {
       expect(plan.sweep.maxLatenessMinutes).toBe(135);
     });
 
-    it('reserves concurrency per function for 11 ms requests, 684 in all: within the default quota', () => {
+    it('reserves concurrency per function for 11 ms requests, 683 in all: within the default quota', () => {
       expect(plan.lambda.requestDurationMs).toBe(11);
       expect(plan.lambda.reservedConcurrency).toEqual({
         createOrGet: 30,
@@ -111,12 +120,12 @@ describe('planCapacity', () => {
         clear: 30,
         delete: 30,
         getSession: 110,
-        sweep: 2,
+        sweep: 1,
       });
-      expect(plan.lambda.accountConcurrency).toBe(684);
+      expect(plan.lambda.accountConcurrency).toBe(683);
     });
 
-    it('raises the HTTP API quota and the table and index write quotas, and pre-warms both', () => {
+    it('raises the HTTP API quota and the table write quota, and pre-warms the table only', () => {
       expect(plan.httpApi).toMatchObject({ throttleRateLimit: 50_000, throttleBurstLimit: 5_000 });
       expect(
         Object.fromEntries(
@@ -125,11 +134,11 @@ describe('planCapacity', () => {
       ).toEqual({
         'API Gateway throttle quota per account, per Region': 50_000,
         'DynamoDB table-level write throughput (on-demand), the table': 42_000,
-        'DynamoDB table-level write throughput (on-demand), the byUpdatedAt index': 80_000,
       });
+      // The index peaks at 3,778 WCU/s, under the 4,000 a new table serves at once.
       expect(plan.dynamodb.warmThroughput).toEqual({
         table: { ReadUnitsPerSecond: 12_000, WriteUnitsPerSecond: 21_000 },
-        index: { WriteUnitsPerSecond: 40_000 },
+        index: undefined,
       });
     });
 
@@ -145,7 +154,12 @@ describe('planCapacity', () => {
       expect(costOf(plan, 'API Gateway')?.usd).toBeCloseTo(52_690, 6);
       // 100 M × (1,024 + 100) B + 100 M × (62 + 100) B = 119.8 GB, less 25 free, × $0.25
       expect(costOf(plan, 'DynamoDB storage')?.usd).toBeCloseTo(23.69, 2);
-      expect(plan.monthlyCostUsd).toBeCloseTo(110_464.21, 2);
+      // 730 runs × 128 RCU for the 256 shard values, + index pages of 5 M entries a day
+      expect(costOf(plan, 'DynamoDB read request units')?.quantity).toBeCloseTo(
+        5_000 * 2_628_000 + 730 * 128 + ((5_000_000 * (730 / 24) * 62) / 4096) * 0.5,
+        3,
+      );
+      expect(plan.monthlyCostUsd).toBe(110_464.21);
     });
   });
 
@@ -161,7 +175,20 @@ describe('planCapacity', () => {
         6,
       );
       expect(plan.sweep.backlogClearHours).toBeCloseTo(19.09, 2);
-      expect(plan.lambda.reservedConcurrency.sweep).toBe(4);
+      expect(plan.lambda.reservedConcurrency.sweep).toBe(3);
+    });
+
+    it('sizes shards for 3 workers removing 2,000 entries/s beside the moves: 11', () => {
+      expect(plan.index.sweepRemovalsPerSecond).toBeCloseTo(2_000, 6);
+      expect(plan.index.peakWriteUnits).toBeCloseTo(5_111.11, 2);
+      // ceil(2 × 5,111.11 / 1,000)
+      expect(plan.activityShards).toBe(11);
+      expect(plan.dynamodb.tablePeakWriteUnits).toBeCloseTo(22_000, 6);
+      expect(plan.dynamodb.warmThroughput).toEqual({
+        table: { ReadUnitsPerSecond: 12_000, WriteUnitsPerSecond: 22_000 },
+        index: { WriteUnitsPerSecond: 6_000 },
+      });
+      expect(plan.monthlyCostUsd).toBe(110_464.25);
     });
 
     it('would take about 78 hours on one worker', () => {
@@ -171,10 +198,21 @@ describe('planCapacity', () => {
     });
   });
 
+  it('gives the default shard count at the most writes the default table quota takes, backlog sweep included', () => {
+    // 38,000 writes/s + 3 workers' 2,000 deletes/s = 40,000 WCU/s, the default on-demand table quota.
+    const plan = planCapacity({ ...TARGET, writesPerSecond: 38_000, backlog: 30_000_000 });
+    expect(plan.dynamodb.tablePeakWriteUnits).toBeCloseTo(40_000, 6);
+    // ceil(2 × (38,000 × 7/90 × 2 + 2,000) / 1,000) = ceil(15.82)
+    expect(plan.index.peakWriteUnits).toBeCloseTo(7_911.11, 2);
+    expect(plan.activityShards).toBe(16);
+    expect(DEFAULT_ACTIVITY_SHARDS).toBe(plan.activityShards);
+  });
+
   it('caps the shard count at the ceiling and says so', () => {
-    const plan = planCapacity({ ...TARGET, writesPerSecond: 70_000 });
+    const plan = planCapacity({ ...TARGET, writesPerSecond: 2_000_000 });
     expect(plan.activityShards).toBe(MAX_ACTIVITY_SHARDS);
-    expect(plan.warnings).toEqual([expect.stringContaining('needs 280 shards')]);
+    // ceil(2 × (2,000,000 × 7/90 × 2 + 667) / 1,000) = ceil(623.6)
+    expect(plan.warnings).toEqual([expect.stringContaining('needs 624 shards')]);
   });
 
   it.each([
