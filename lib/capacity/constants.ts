@@ -122,4 +122,6 @@ export const POLICY = {
   minReservedConcurrency: 10,
   /** HTTP API stage limits are rounded up to this many requests per second. */
   throttleStep: 100,
+  /** The stage's burst: this many seconds at its rate, so a page-load spike is not refused. */
+  throttleBurstSeconds: 2,
 } as const;

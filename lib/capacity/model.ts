@@ -264,9 +264,10 @@ export function planCapacity(input: Workload): CapacityPlan {
     POLICY.throttleStep,
     ceilTo(POLICY.headroom * peakHttp, POLICY.throttleStep),
   );
+  // The burst (the token bucket's size) takes a few seconds at the rate, within the account's burst.
   const throttleBurstLimit = Math.min(
     HTTP_API.accountBurstLimit,
-    Math.max(POLICY.throttleStep, ceilTo(throttleRateLimit / 2, POLICY.throttleStep)),
+    POLICY.throttleBurstSeconds * throttleRateLimit,
   );
 
   // DynamoDB: peaks of the table and the index, warm throughput and quotas.

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { planCapacity, WorkloadError } from '../../lib/capacity/model.ts';
 import { DEFAULT_ACTIVITY_SHARDS, MAX_ACTIVITY_SHARDS } from '../../lib/shard.ts';
 
@@ -10,6 +12,30 @@ const TARGET = {
   readsPerSecond: 5_000,
   expiringPerDay: 5_000_000,
 };
+
+/** The mid-size deployment serverless.yml's defaults are for (docs/CAPACITY.md, production defaults). */
+const MID_SIZE = {
+  sessions: 10_000_000,
+  writesPerSecond: 8_000,
+  readsPerSecond: 2_000,
+  expiringPerDay: 500_000,
+  httpShare: 0.05,
+};
+
+/** A stage's parameters as deployed: the stage's own over `default`, `${env:X, y}` taken as y. */
+function stageParams(stage: string): Record<string, unknown> {
+  const yml = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8')) as {
+    params: Record<string, Record<string, unknown>>;
+  };
+  const merged = { ...yml.params.default, ...yml.params[stage] };
+  const resolve = (value: unknown) => {
+    const match = typeof value === 'string' ? /^\$\{env:\w+,\s*'?([^'}]*)'?\}$/.exec(value) : null;
+    if (!match) return value;
+    const fallback = match[1] as string;
+    return Number.isFinite(Number(fallback)) ? Number(fallback) : fallback;
+  };
+  return Object.fromEntries(Object.entries(merged).map(([key, value]) => [key, resolve(value)]));
+}
 
 const costOf = (plan: ReturnType<typeof planCapacity>, item: string) =>
   plan.cost.find((line) => line.item.startsWith(item));
@@ -62,7 +88,7 @@ describe('planCapacity', () => {
         sweep: 1,
       });
       expect(plan.lambda.accountConcurrency).toBe(151);
-      expect(plan.httpApi).toMatchObject({ throttleRateLimit: 100, throttleBurstLimit: 100 });
+      expect(plan.httpApi).toMatchObject({ throttleRateLimit: 100, throttleBurstLimit: 200 });
     });
 
     it('costs about $32 a month at peak all month, most of it requests', () => {
@@ -222,5 +248,52 @@ describe('planCapacity', () => {
     ['no finite write rate', { ...TARGET, writesPerSecond: Number.NaN }],
   ])('rejects %s with a WorkloadError', (_, workload) => {
     expect(() => planCapacity(workload)).toThrow(WorkloadError);
+  });
+
+  describe('the defaults serverless.yml deploys', () => {
+    const defaults = stageParams('prod');
+
+    it('sweeps as the model sizes a worker: hourly, 900 s, one vCPU, at least its deletes in flight', () => {
+      const { sweep, sweepWorkers } = planCapacity(TARGET);
+      expect(defaults).toMatchObject({
+        sweepSchedule: sweep.schedule,
+        sweepTimeout: sweep.timeoutSeconds,
+        sweepMemory: sweep.memoryMb,
+        sweepWorkers,
+      });
+      // 16 in flight against the model's 14: CPU-bound up to 16 / 667 per s = 24 ms per request.
+      expect(defaults.sweepConcurrency).toBe(16);
+      expect(defaults.sweepConcurrency).toBeGreaterThanOrEqual(sweep.deletesInFlight);
+    });
+
+    it('throttles the HTTP API and reserves concurrency for the mid-size deployment, or more', () => {
+      const plan = planCapacity(MID_SIZE);
+      // 5% of 10,000 requests/s over HTTP: 2 × 500 requests/s, a burst of 2 s at that rate.
+      expect(defaults).toMatchObject({
+        throttleRateLimit: plan.httpApi.throttleRateLimit,
+        throttleBurstLimit: plan.httpApi.throttleBurstLimit,
+      });
+      expect(plan.httpApi).toMatchObject({ throttleRateLimit: 1_000, throttleBurstLimit: 2_000 });
+      expect(plan.lambda.reservedConcurrency).toEqual({
+        createOrGet: 12,
+        update: 153,
+        clear: 12,
+        delete: 12,
+        getSession: 44,
+        sweep: 1,
+      });
+      const reserved = defaults.reservedConcurrency as Record<string, number>;
+      for (const [name, needed] of Object.entries(plan.lambda.reservedConcurrency)) {
+        if (name !== 'sweep') expect(reserved[name], name).toBeGreaterThanOrEqual(needed);
+      }
+      // 400 reserved + 1 sweep worker + 100 unreserved: half the default quota of 1,000.
+      const total = Object.values(reserved).reduce((a, b) => a + b, 0);
+      expect(total + 1 + 100).toBe(501);
+      expect(plan.activityShards).toBeLessThanOrEqual(DEFAULT_ACTIVITY_SHARDS);
+    });
+
+    it('uses the default shard count', () => {
+      expect(defaults.activityShards).toBe(DEFAULT_ACTIVITY_SHARDS);
+    });
   });
 });
