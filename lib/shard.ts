@@ -12,10 +12,11 @@
 export const MAX_ACTIVITY_SHARDS = 256;
 
 /**
- * The shard count when none is configured. Each shard is one index partition (about 1,000 WCU/s of
- * index writes, 2 WCU per moved entry); 32 shards carry about 16,000 entry moves a second.
+ * The shard count when none is configured: what the capacity model (docs/CAPACITY.md) gives for the most
+ * writes a table takes under its default on-demand quota, a backlog sweep included. Each shard is one
+ * index partition (about 1,000 WCU/s of index writes, 2 WCU per moved entry).
  */
-export const DEFAULT_ACTIVITY_SHARDS = 32;
+export const DEFAULT_ACTIVITY_SHARDS = 16;
 
 /** The activity bucket when none is configured: one hour. */
 export const DEFAULT_ACTIVITY_BUCKET_MS = 60 * 60 * 1000;

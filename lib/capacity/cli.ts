@@ -98,10 +98,10 @@ export function renderPlan(plan: CapacityPlan): string {
     'Arithmetic',
     `  write cost: same bucket ${writeCost.sameBucketWcu} WCU, new bucket ${writeCost.newBucketWcu} WCU, new session ${writeCost.newSessionWcu}, delete ${writeCost.deleteWcu}; ` +
       `a conversation of 15 writes in 10 min: ${n(writeCost.conversationInOneBucketWcuPerWrite, 3)} WCU/write in one bucket, ${n(writeCost.conversationExpectedWcuPerWrite, 3)} counting bucket crossings`,
-    `  index: ${n(index.averageMovesPerSecond)} entry moves/s on average = ${n(index.averageWriteUnits)} WCU/s; ` +
-      `at the top of the hour every write moves one: ${n(index.boundaryWriteUnits)} WCU/s; ` +
+    `  index: ${n(index.averageMovesPerSecond)} entry moves/s (sessions crossing into a new bucket, spread over the hour) = ${n(index.averageWriteUnits)} WCU/s, ` +
+      `+ ${n(index.sweepRemovalsPerSecond)} WCU/s of entries the sweep removes = ${n(index.peakWriteUnits)} WCU/s; ` +
       `shards = ceil(2 × ${n(index.peakWriteUnits)} / 1,000) = ${plan.activityShards} ` +
-      `(${n(index.perShardPeakWriteUnits)} WCU/s per shard at peak; ${index.shardsIfBoundariesStaggered} if bucket boundaries were staggered)`,
+      `(${n(index.perShardPeakWriteUnits)} WCU/s per shard; were every bucket to start on the hour, ${n(index.alignedBoundaryWriteUnits)} WCU/s after it would need ${index.shardsIfBoundariesAligned})`,
     `  sweep: ${n(sweep.deletesPerSecondPerWorker)} deletes/s per worker, ${n(sweep.deletesPerRunPerWorker)} per run; ` +
       `${n(sweep.expiringPerRun)} expire per run` +
       (sweep.backlogClearHours !== undefined

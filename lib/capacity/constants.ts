@@ -113,8 +113,8 @@ export const POLICY = {
   /** A typical conversation: 15 writes in 10 minutes. */
   writesPerConversation: 15,
   conversationMinutes: 10,
-  /** The sweep: hourly, at half past, away from the top-of-the-hour index burst. */
-  sweepSchedule: 'cron(30 * * * ? *)',
+  /** The sweep: hourly (serverless.yml's default `sweepSchedule`). */
+  sweepSchedule: 'rate(1 hour)',
   sweepRunsPerDay: 24,
   /** Stop this long before the function's deadline (lib/sweep.ts `safetyMarginMs`). */
   sweepSafetyMarginS: 10,
@@ -122,4 +122,6 @@ export const POLICY = {
   minReservedConcurrency: 10,
   /** HTTP API stage limits are rounded up to this many requests per second. */
   throttleStep: 100,
+  /** The stage's burst: this many seconds at its rate, so a page-load spike is not refused. */
+  throttleBurstSeconds: 2,
 } as const;

@@ -73,16 +73,24 @@ export interface CapacityPlan {
     conversationExpectedWcuPerWrite: number;
   };
   index: {
-    /** Entries moved per second on average: sessions crossing into a new bucket. */
+    /**
+     * Entries moved per second: sessions crossing into a new bucket. Each user's buckets start at an
+     * offset of their own (lib/shard.ts), so crossings spread evenly over the bucket: this is the rate
+     * at every moment, not an average over bursts.
+     */
     averageMovesPerSecond: number;
     averageWriteUnits: number;
-    /** Right after the top of the hour every active session's next write moves its entry. */
-    boundaryWriteUnits: number;
-    /** What the shards are sized for: the larger of the boundary and the average plus the sweep. */
+    /** Index entries the sweep removes per second while it runs (1 index write unit each). */
+    sweepRemovalsPerSecond: number;
+    /** What the shards are sized for: entry moves plus the sweep's removals. */
     peakWriteUnits: number;
-    /** Shards if bucket boundaries were spread over the hour per session, for comparison. */
-    shardsIfBoundariesStaggered: number;
     perShardPeakWriteUnits: number;
+    /**
+     * Were every bucket to start on the hour, every active session's next write after it would move its
+     * entry: 2 write units per write for about a minute. For comparison only: why buckets are staggered.
+     */
+    alignedBoundaryWriteUnits: number;
+    shardsIfBoundariesAligned: number;
   };
   sweep: {
     schedule: string;
@@ -208,13 +216,14 @@ export function planCapacity(input: Workload): CapacityPlan {
   // are gone in a fraction of a second, not at the workers' full rate for a second.
   const sweepRate = Math.min(sweepWorkers * perWorkerRate, expiringPerRun + workload.backlog);
 
-  // The index: on average only sessions crossing into a new bucket move their entry; right after the
-  // top of the hour, every active session's next write does.
+  // The index: only sessions crossing into a new bucket move their entry, and since each user's bucket
+  // starts at an offset of its own, crossings are spread evenly in time; the sweep removes an entry
+  // per delete while it runs.
   const averageMoves = (W * (1 + crossing)) / k;
   const averageWriteUnits = averageMoves * INDEX_WRITE_UNITS.move;
-  const boundaryWriteUnits = W * INDEX_WRITE_UNITS.move;
-  const midHourWriteUnits = averageWriteUnits + sweepRate * INDEX_WRITE_UNITS.remove;
-  const indexPeak = Math.max(boundaryWriteUnits, midHourWriteUnits);
+  const sweepRemovals = sweepRate * INDEX_WRITE_UNITS.remove;
+  const indexPeak = averageWriteUnits + sweepRemovals;
+  const alignedBoundaryWriteUnits = W * INDEX_WRITE_UNITS.move;
   const shardsFor = (units: number) =>
     Math.max(1, Math.ceil((POLICY.headroom * units) / DYNAMODB.partitionWriteUnits));
   const neededShards = shardsFor(indexPeak);
@@ -243,8 +252,8 @@ export function planCapacity(input: Workload): CapacityPlan {
     clear: reserve(W / k),
     delete: reserve(W / k),
     getSession: reserve(R),
-    // One per worker, and one for an operator's manual run.
-    sweep: sweepWorkers + 1,
+    // One per worker, so no worker's run overlaps its next; an operator's run waits for a free one.
+    sweep: sweepWorkers,
   };
   const reservedTotal = Object.values(reservedConcurrency).reduce((a, b) => a + b, 0);
   const accountConcurrency = reservedTotal + LAMBDA.unreservedMinimum;
@@ -255,9 +264,10 @@ export function planCapacity(input: Workload): CapacityPlan {
     POLICY.throttleStep,
     ceilTo(POLICY.headroom * peakHttp, POLICY.throttleStep),
   );
+  // The burst (the token bucket's size) takes a few seconds at the rate, within the account's burst.
   const throttleBurstLimit = Math.min(
     HTTP_API.accountBurstLimit,
-    Math.max(POLICY.throttleStep, ceilTo(throttleRateLimit / 2, POLICY.throttleStep)),
+    POLICY.throttleBurstSeconds * throttleRateLimit,
   );
 
   // DynamoDB: peaks of the table and the index, warm throughput and quotas.
@@ -303,7 +313,7 @@ export function planCapacity(input: Workload): CapacityPlan {
       'DynamoDB table-level write throughput (on-demand), the byUpdatedAt index',
       DYNAMODB.onDemandTableQuota,
       ceilTo(POLICY.headroom * indexPeak, 1000),
-      '2× the index peak, the top-of-the-hour burst of entry moves',
+      '2× the index peak: entry moves plus the entries the sweep removes',
     ),
     quota(
       'DynamoDB table-level read throughput (on-demand)',
@@ -407,10 +417,11 @@ export function planCapacity(input: Workload): CapacityPlan {
     index: {
       averageMovesPerSecond: averageMoves,
       averageWriteUnits,
-      boundaryWriteUnits,
+      sweepRemovalsPerSecond: sweepRemovals,
       peakWriteUnits: indexPeak,
-      shardsIfBoundariesStaggered: shardsFor(midHourWriteUnits),
       perShardPeakWriteUnits: indexPeak / activityShards,
+      alignedBoundaryWriteUnits,
+      shardsIfBoundariesAligned: shardsFor(alignedBoundaryWriteUnits),
     },
     sweep: {
       schedule: POLICY.sweepSchedule,

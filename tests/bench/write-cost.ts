@@ -58,8 +58,9 @@ ${line(['---', '---', '---', '---'])}
 ${rows.map(line).join('\n')}
 
 Budget: a typical conversation costs at most ${budget} WCU per write on average, against ${(3).toFixed(2)} when every
-write moved the entry. At ${count(TARGET_WORKLOAD.writesPerSecond)} writes/s the index takes ${count(index.averageWriteUnits)} WCU/s on average
-(${count(index.averageMovesPerSecond)} sessions crossing into a new bucket per second), but right after the top of the hour
-every active session's next write moves its entry: ${count(index.boundaryWriteUnits)} WCU/s for about the gap between two
-writes of a conversation. docs/CAPACITY.md sizes the shards for that burst.`;
+write moved the entry. At ${count(TARGET_WORKLOAD.writesPerSecond)} writes/s the index takes ${count(index.averageWriteUnits)} WCU/s
+(${count(index.averageMovesPerSecond)} sessions crossing into a new bucket per second). Each user's buckets start at an offset of
+their own within the hour, so the crossings are spread evenly in time: with one boundary for every session,
+each active session's next write after it would move its entry, ${count(index.alignedBoundaryWriteUnits)} WCU/s for about a minute.
+docs/CAPACITY.md sizes the shards for the crossings plus the sweep's deletes.`;
 }

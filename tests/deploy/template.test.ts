@@ -554,7 +554,7 @@ describe('CloudFormation template from serverless package', () => {
         expect(
           properties<FunctionProperties>(prod, `${FUNCTIONS[name].id}LambdaFunction`).Environment.Variables
             .ACTIVITY_SHARDS,
-        ).toBe('32');
+        ).toBe('16');
       },
     );
 

@@ -10,7 +10,7 @@ describe('activityTimes', () => {
     expect(activityTimes(NOW, 30, PLACEMENT)).toEqual({
       updatedAt: '2026-11-26T10:00:00.000Z',
       activityBucket: activityBucketStart('u1', NOW, 3_600_000),
-      activityShard: activityShardOf('u1', 32),
+      activityShard: activityShardOf('u1', 16),
       expiresAt: '2026-12-26T10:00:00.000Z',
       cutoff: '2026-10-27T10:00:00.000Z',
       purgeAt: Date.parse('2026-12-27T10:00:00.000Z') / 1000,

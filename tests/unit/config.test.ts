@@ -12,7 +12,7 @@ describe('loadConfig', () => {
       ownerClaim: 'sub',
       serviceName: 'session-service',
       metricsNamespace: 'session-service',
-      activityShards: 32,
+      activityShards: 16,
       activityBucketMs: 3_600_000,
       dynamodb: { requestTimeoutMs: undefined, maxAttempts: 3 },
     });
