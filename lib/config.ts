@@ -6,6 +6,10 @@ export interface Config {
   dynamodbEndpoint: string | undefined;
   /** The JWT claim that must equal the `{userId}` of an HTTP request. */
   ownerClaim: string;
+  /** Deletes the sweep keeps in flight at once (SWEEP_CONCURRENCY). */
+  sweepConcurrency: number;
+  /** CloudWatch namespace of the EMF metrics (POWERTOOLS_METRICS_NAMESPACE). */
+  metricsNamespace: string;
 }
 
 export const DEFAULT_INACTIVE_DAYS = 30;
@@ -37,11 +41,25 @@ function endpointFrom(env: NodeJS.ProcessEnv): string | undefined {
   return endpoint;
 }
 
+export const DEFAULT_SWEEP_CONCURRENCY = 16;
+
+function sweepConcurrencyFrom(env: NodeJS.ProcessEnv): number {
+  const raw = env.SWEEP_CONCURRENCY;
+  if (raw === undefined || raw === '') return DEFAULT_SWEEP_CONCURRENCY;
+  const concurrency = Number(raw);
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`SWEEP_CONCURRENCY must be a whole number of at least 1, got "${raw}"`);
+  }
+  return concurrency;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     tableName: requiredEnv('TABLE_NAME', env),
     inactiveDays: inactiveDaysFrom(env),
     dynamodbEndpoint: endpointFrom(env),
     ownerClaim: env.OWNER_CLAIM || 'sub',
+    sweepConcurrency: sweepConcurrencyFrom(env),
+    metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE || 'session-service',
   };
 }

@@ -189,16 +189,33 @@ export class SessionRepository {
     for await (const page of this.inactivePages(cutoff)) yield* page.sessions;
   }
 
-  /** The pages behind `findInactive`, for a given cutoff, with their read capacity. */
-  inactivePages(cutoff: string): AsyncGenerator<InactivePage, void, undefined> {
-    const shards = Array.from({ length: ACTIVITY_SHARDS }, (_, shard) => this.#shardPages(shard, cutoff));
+  /**
+   * The pages behind `findInactive`, for a given cutoff, with their read capacity. `signal` aborts the
+   * reads in flight (with their retries): the sweep's deadline.
+   */
+  inactivePages(
+    cutoff: string,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<InactivePage, void, undefined> {
+    const shards = Array.from({ length: ACTIVITY_SHARDS }, (_, shard) =>
+      this.#shardPages(shard, cutoff, options.signal),
+    );
     return mergeAsync(shards);
   }
 
-  /** Deletes a session only if it is still inactive at `cutoff`; one conditional DeleteItem. */
-  async deleteIfInactive(userId: string, cutoff: string): Promise<SweepOutcome> {
+  /**
+   * Deletes a session only if it is still inactive at `cutoff`; one conditional DeleteItem. `signal`
+   * aborts it in flight, retries included; the delete may then have been applied or not.
+   */
+  async deleteIfInactive(
+    userId: string,
+    cutoff: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SweepOutcome> {
     try {
-      await this.#send(new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff)));
+      await this.#send(new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff)), {
+        abortSignal: options.signal,
+      });
       return 'deleted';
     } catch (error) {
       if (isConditionFailed(error)) return 'skipped';
@@ -206,11 +223,16 @@ export class SessionRepository {
     }
   }
 
-  async *#shardPages(shard: number, cutoff: string): AsyncGenerator<InactivePage, void, undefined> {
+  async *#shardPages(
+    shard: number,
+    cutoff: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<InactivePage, void, undefined> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#send(
         new QueryCommand(inactiveQueryRequest(this.#table, shard, cutoff, startKey)),
+        { abortSignal: signal },
       );
       const sessions = (page.Items ?? []).map((item) => ({
         userId: String(item.userId),
@@ -254,8 +276,11 @@ export class SessionRepository {
   }
 
   /** Sends one request; transport failures and throttling become UnavailableError, the rest is untouched. */
-  #send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) =>
-    this.#doc.send(command).catch((error: unknown) => {
+  #send = ((
+    command: Parameters<DynamoDBDocumentClient['send']>[0],
+    options?: { abortSignal?: AbortSignal | undefined },
+  ) =>
+    this.#doc.send(command, options).catch((error: unknown) => {
       throw translateDynamoError(error);
     })) as DynamoDBDocumentClient['send'];
 }

@@ -8,6 +8,8 @@ describe('loadConfig', () => {
       inactiveDays: 30,
       dynamodbEndpoint: undefined,
       ownerClaim: 'sub',
+      sweepConcurrency: 16,
+      metricsNamespace: 'session-service',
     });
     expect(
       loadConfig({
@@ -15,12 +17,16 @@ describe('loadConfig', () => {
         INACTIVE_DAYS: '7',
         DYNAMODB_ENDPOINT: 'http://localhost:8000',
         OWNER_CLAIM: 'uid',
+        SWEEP_CONCURRENCY: '4',
+        POWERTOOLS_METRICS_NAMESPACE: 'bookings',
       }),
     ).toEqual({
       tableName: 't',
       inactiveDays: 7,
       dynamodbEndpoint: 'http://localhost:8000',
       ownerClaim: 'uid',
+      sweepConcurrency: 4,
+      metricsNamespace: 'bookings',
     });
   });
 
@@ -32,6 +38,13 @@ describe('loadConfig', () => {
       'a DYNAMODB_ENDPOINT that is not a URL',
       { TABLE_NAME: 't', DYNAMODB_ENDPOINT: 'localhost 8000' },
       /DYNAMODB_ENDPOINT/,
+    ],
+    ['a SWEEP_CONCURRENCY of 0', { TABLE_NAME: 't', SWEEP_CONCURRENCY: '0' }, /SWEEP_CONCURRENCY/],
+    ['a SWEEP_CONCURRENCY of 1.5', { TABLE_NAME: 't', SWEEP_CONCURRENCY: '1.5' }, /SWEEP_CONCURRENCY/],
+    [
+      'a SWEEP_CONCURRENCY that is not a number',
+      { TABLE_NAME: 't', SWEEP_CONCURRENCY: 'x' },
+      /SWEEP_CONCURRENCY/,
     ],
   ])('fails at load on %s, naming the variable', (_name, env, message) => {
     expect(() => loadConfig(env)).toThrow(message);

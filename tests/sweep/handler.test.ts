@@ -1,13 +1,15 @@
 /**
  * The scheduled sweep function, invoked in process as Lambda would: through its middleware stack, with
- * a fake context. Its module-scope repository is pointed at a table of this file's own (TABLE_NAME is set
- * before the function is imported), so a real sweep here neither sees nor removes other files' sessions.
+ * a fake context. It is built with createSweepHandler on a table of this file's own, so a real sweep here
+ * neither sees nor removes other files' sessions.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SweepResponse } from '../../lib/sweep-handler.ts';
-import { isolatedTable, storedItem, testDocumentClient } from '../support/dynamo.ts';
+import { createSweepHandler, type SweepResponse } from '../../lib/sweep-handler.ts';
+import { isolatedTable, repositoryFor, storedItem, testDocumentClient } from '../support/dynamo.ts';
 import { DAY_MS, lambdaContext, type Seed, seedSessions, type TestTable } from './support.ts';
 
 const doc = testDocumentClient();
@@ -17,13 +19,15 @@ const LIVE = 4;
 let table: TestTable;
 let handler: (event: unknown, context: Context) => Promise<SweepResponse>;
 let seeded: string[] = [];
-const sharedTable = process.env.TABLE_NAME;
 
 beforeAll(async () => {
   table = await isolatedTable();
-  process.env.TABLE_NAME = table.tableName;
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  ({ handler } = await import('../../functions/sweep.ts'));
+  handler = createSweepHandler({
+    repository: repositoryFor(doc, { tableName: table.tableName }),
+    config: { inactiveDays: 30, sweepConcurrency: 16 },
+    logger: new Logger({ serviceName: 'session-service', logLevel: 'INFO' }),
+    metrics: new Metrics({ namespace: 'session-service', serviceName: 'session-service' }),
+  });
 });
 afterEach(async () => {
   const requests = seeded.map((userId) => ({ DeleteRequest: { Key: { userId } } }));
@@ -35,7 +39,6 @@ afterEach(async () => {
   seeded = [];
 });
 afterAll(async () => {
-  process.env.TABLE_NAME = sharedTable;
   await table.drop();
 });
 
