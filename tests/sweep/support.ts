@@ -128,3 +128,39 @@ export function seededRandom(seed: number) {
     pick: <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T,
   };
 }
+
+/**
+ * A DynamoDB that stops answering mid-run: once `after.count` attempts of `after.operation` (DeleteItem,
+ * Query…) have gone through, every later attempt of any operation goes to `port` (a black hole, see
+ * tests/faults/wire.ts) instead. An SDK middleware in the deserialize step, which runs once per attempt,
+ * below the retry layer: the client's real timeouts, backoff and abort signal decide what happens.
+ */
+export function stopAnswering(
+  doc: DynamoDBDocumentClient,
+  port: number,
+  after: { operation: string; count: number },
+) {
+  let seen = 0;
+  let stoppedAt: number | undefined;
+  doc.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers: Record<string, string>; hostname: string; port?: number };
+      const operation = String(request.headers['x-amz-target'] ?? '').replace(/^.*\./, '');
+      if (stoppedAt === undefined && operation === after.operation && ++seen > after.count) {
+        stoppedAt = Date.now();
+      }
+      if (stoppedAt !== undefined) {
+        request.hostname = '127.0.0.1';
+        request.port = port;
+      }
+      return next(args);
+    },
+    { step: 'deserialize', name: 'testStopAnswering' },
+  );
+  return {
+    /** When DynamoDB stopped answering (epoch ms), if it has. */
+    get stoppedAt() {
+      return stoppedAt;
+    },
+  };
+}
