@@ -134,6 +134,8 @@ export async function sweepInactiveSessions(
     pages: for await (const page of sessions.inactivePages(cutoff, { signal: stopReading.signal })) {
       report.consumedReadCapacity += page.consumedReadCapacity;
       for (const session of page.sessions) {
+        // Waits for a free slot first: the deadline may pass while it waits.
+        while (!options.dryRun && inFlight.size >= options.concurrency) await Promise.race(inFlight);
         if (stopped() || outOfTime()) {
           report.complete = false;
           // Ends the index reads still in flight, which `break` would otherwise wait for.
@@ -142,7 +144,6 @@ export async function sweepInactiveSessions(
         }
         report.examined++;
         if (options.dryRun) continue;
-        while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
         const task: Promise<void> = remove(session).finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
