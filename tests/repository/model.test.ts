@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Booking, Context, SessionPatch } from '../../lib/schema.ts';
 import type { Session } from '../../lib/session.ts';
 import type { SessionRepository } from '../../lib/session-repository.ts';
+import { propertyParameters } from '../fuzz/parameters.ts';
 import { manualClock, repositoryFor, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -252,7 +253,7 @@ describe('SessionRepository against an in-memory model', () => {
         };
         await fc.asyncModelRun(() => ({ model, real }), sequence);
       }),
-      { numRuns: 60 },
+      propertyParameters({ seed: 90_201, numRuns: 60 }),
     );
   });
 });
