@@ -2,12 +2,15 @@
  * The sweep's logic on an in-memory repository: no DynamoDB, no network. What the index holds, what a
  * delete does and when a request hangs or fails are decided here, so every branch runs on purpose.
  */
+import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parse } from 'yaml';
 import { inactiveCutoff } from '../../lib/clock.ts';
 import { DYNAMODB_MAX_ATTEMPTS, DYNAMODB_TIMEOUTS, worstCaseRequestMs } from '../../lib/dynamodb.ts';
 import { SweepInterruptedError, UnavailableError } from '../../lib/errors.ts';
+import { SERVERLESS_YML } from '../../lib/local/table-definition.ts';
 import type { InactivePage, InactiveSession, SweepOutcome } from '../../lib/session-repository.ts';
 import { type SweepOptions, type SweepRepository, sweepInactiveSessions } from '../../lib/sweep.ts';
 import { createSweepHandler, SWEEP_SAFETY_MARGIN_MS } from '../../lib/sweep-handler.ts';
@@ -354,6 +357,13 @@ describe('worstCaseRequestMs', () => {
     const perAttempt = DYNAMODB_TIMEOUTS.connectionTimeout + DYNAMODB_TIMEOUTS.requestTimeout;
     expect(worstCaseRequestMs()).toBeGreaterThan(DYNAMODB_MAX_ATTEMPTS * perAttempt);
     expect(SWEEP_SAFETY_MARGIN_MS).toBe(worstCaseRequestMs() + 1_000);
+  });
+
+  it('leaves the sweep most of its Lambda timeout (serverless.yml) to work in', () => {
+    const file = parse(readFileSync(SERVERLESS_YML, 'utf8')) as {
+      functions: { sweep: { timeout: number } };
+    };
+    expect(SWEEP_SAFETY_MARGIN_MS).toBeLessThan((file.functions.sweep.timeout * 1000) / 2);
   });
 });
 
