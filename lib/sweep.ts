@@ -101,9 +101,11 @@ export async function sweepInactiveSessions(
   const abortRequests = new AbortController();
   const reserveMs = Math.min(options.reportReserveMs ?? DEFAULT_REPORT_RESERVE_MS, options.safetyMarginMs);
   const remaining = options.remainingTimeMs();
+  // setTimeout fires at once for a delay past 2^31 - 1 ms; no Lambda runs that long.
+  const after = (ms: number) => Math.min(Math.max(0, ms), 2 ** 31 - 1);
   const timers = [
-    setTimeout(() => stopReading.abort(), Math.max(0, remaining - options.safetyMarginMs)),
-    setTimeout(() => abortRequests.abort(), Math.max(0, remaining - reserveMs)),
+    setTimeout(() => stopReading.abort(), after(remaining - options.safetyMarginMs)),
+    setTimeout(() => abortRequests.abort(), after(remaining - reserveMs)),
   ];
   const stopped = () => stopReading.signal.aborted || abortRequests.signal.aborted;
 

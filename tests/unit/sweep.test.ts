@@ -312,6 +312,13 @@ describe('sweepInactiveSessions (in memory)', () => {
       expect(repository.signals.reads[0]?.aborted).toBe(true);
     });
 
+    it('finishes when the time left is beyond any timer (Infinity)', async () => {
+      const report = await sweep(new FakeRepository({ count: 12 }), {
+        remainingTimeMs: () => Number.POSITIVE_INFINITY,
+      });
+      expect(report).toMatchObject({ complete: true, deleted: 12 });
+    });
+
     it('deletes nothing when the deadline is already within the margin', async () => {
       // Prepare
       const repository = new FakeRepository({ count: 10 });
