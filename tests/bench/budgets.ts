@@ -2,6 +2,7 @@
 import { type ImportTimes, SDK_ONLY } from './cold-start.ts';
 import type { OverheadRow } from './handler-overhead.ts';
 import type { BenchResult } from './report.ts';
+import type { Interval } from './stats.ts';
 
 export const BUDGETS = {
   /** Handler call over the raw DynamoDB call, median of paired calls, per operation. */
@@ -55,10 +56,18 @@ export function importWithinBudget(times: ImportTimes): boolean {
   return times.cpuRatioToSdk.low <= BUDGETS.importRatio;
 }
 
+/** The row a budget's figure shows: the surest breach if any, otherwise the highest median. */
+function shown<T>(rows: readonly T[], within: (row: T) => boolean, interval: (row: T) => Interval): T {
+  const breaches = rows.filter((row) => !within(row));
+  return breaches.length > 0
+    ? worst(breaches, (row) => interval(row).low)
+    : worst(rows, (row) => interval(row).median);
+}
+
 export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
 
-  const slowest = worst(result.overhead.overhead, (row) => row.pairedRatio.low);
+  const slowest = shown(result.overhead.overhead, overheadWithinBudget, (row) => row.pairedRatio);
   checks.push({
     name: 'Handler overhead: handler / raw DynamoDB call (paired median, 95% interval)',
     figure: `${fixed(slowest.pairedRatio.median)} [${fixed(slowest.pairedRatio.low)}–${fixed(slowest.pairedRatio.high)}] (${slowest.operation})`,
@@ -106,7 +115,11 @@ export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
     limit: `≤ ${BUDGETS.bundleKiB} KiB`,
     pass: functions.every((row) => row.bytes <= BUDGETS.bundleKiB * 1024),
   });
-  const slowestImport = worst(functions, (row) => row.deployed.cpuRatioToSdk.low);
+  const slowestImport = shown(
+    functions,
+    (row) => importWithinBudget(row.deployed),
+    (row) => row.deployed.cpuRatioToSdk,
+  );
   const { median, low, high } = slowestImport.deployed.cpuRatioToSdk;
   checks.push({
     name: 'Bundle import CPU time / SDK-only bundle (paired median, 95% interval)',
