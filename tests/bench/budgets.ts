@@ -40,38 +40,37 @@ function worst<T>(items: readonly T[], score: (item: T) => number): T {
 }
 
 /**
- * The overhead budget breaks when an operation's paired ratio is above it with 95% confidence. Under a
- * burst of load from other processes the point figure can jump; a slower handler moves every pair.
+ * The overhead budget judges the median, over calls, of the handler call's time over the raw call's of
+ * the same iteration: pairing cancels the bursts of load other processes put on a shared machine, which
+ * moved the plain ratio of the two p50s by up to 0.3. The 95% interval is printed beside it.
  */
 export function overheadWithinBudget(row: OverheadRow): boolean {
-  return row.pairedRatio.low <= BUDGETS.handlerP50Ratio;
+  return row.pairedRatio.median <= BUDGETS.handlerP50Ratio;
 }
 
 /**
- * The import budget breaks when a bundle's ratio is above it with 95% confidence: the low end of the
- * interval is past the limit. Six bundles of near-identical code measure 1.16 to 1.23 on a quiet machine,
- * so a verdict on the point figure alone would flip on noise; a real regression moves the whole interval.
+ * The import budget judges CPU time, paired round by round with the reference: the median ratio of six
+ * near-identical bundles stays within 1.15 to 1.20 over runs on a loaded machine, where the wall-time
+ * p50 ratio ranged 1.08 to 1.30. Judging the point figure, not the interval's low end, keeps a real
+ * regression of about 100 KiB failing (docs/BENCHMARKS.md, section 4).
  */
 export function importWithinBudget(times: ImportTimes): boolean {
-  return times.cpuRatioToSdk.low <= BUDGETS.importRatio;
+  return times.cpuRatioToSdk.median <= BUDGETS.importRatio;
 }
 
-/** The row a budget's figure shows: the surest breach if any, otherwise the highest median. */
-function shown<T>(rows: readonly T[], within: (row: T) => boolean, interval: (row: T) => Interval): T {
-  const breaches = rows.filter((row) => !within(row));
-  return breaches.length > 0
-    ? worst(breaches, (row) => interval(row).low)
-    : worst(rows, (row) => interval(row).median);
+/** The row a budget's figure shows: the highest median. */
+function shown<T>(rows: readonly T[], interval: (row: T) => Interval): T {
+  return worst(rows, (row) => interval(row).median);
 }
 
 export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
 
-  const slowest = shown(result.overhead.overhead, overheadWithinBudget, (row) => row.pairedRatio);
+  const slowest = shown(result.overhead.overhead, (row) => row.pairedRatio);
   checks.push({
     name: 'Handler overhead: handler / raw DynamoDB call (paired median, 95% interval)',
     figure: `${fixed(slowest.pairedRatio.median)} [${fixed(slowest.pairedRatio.low)}–${fixed(slowest.pairedRatio.high)}] (${slowest.operation})`,
-    limit: `low end ≤ ${BUDGETS.handlerP50Ratio}`,
+    limit: `median ≤ ${BUDGETS.handlerP50Ratio}`,
     pass: result.overhead.overhead.every(overheadWithinBudget),
   });
 
@@ -115,16 +114,12 @@ export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
     limit: `≤ ${BUDGETS.bundleKiB} KiB`,
     pass: functions.every((row) => row.bytes <= BUDGETS.bundleKiB * 1024),
   });
-  const slowestImport = shown(
-    functions,
-    (row) => importWithinBudget(row.deployed),
-    (row) => row.deployed.cpuRatioToSdk,
-  );
+  const slowestImport = shown(functions, (row) => row.deployed.cpuRatioToSdk);
   const { median, low, high } = slowestImport.deployed.cpuRatioToSdk;
   checks.push({
     name: 'Bundle import CPU time / SDK-only bundle (paired median, 95% interval)',
     figure: `${fixed(median)} [${fixed(low)}–${fixed(high)}] (${slowestImport.name})`,
-    limit: `low end ≤ ${BUDGETS.importRatio}`,
+    limit: `median ≤ ${BUDGETS.importRatio}`,
     pass: functions.every((row) => importWithinBudget(row.deployed)),
   });
 
