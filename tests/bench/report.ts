@@ -244,6 +244,26 @@ function breakdownTable(coldStart: ColdStartResult): string {
   return table(['Package (KiB in the minified bundle)', ...names], rows);
 }
 
+/**
+ * Figures from runs of `npm run bench:check` made to test the check itself (ten in a row, and one with
+ * a deliberate regression); they are not measured by this run.
+ */
+const CHECK_ROBUSTNESS = `### How the check tells noise from a regression
+
+Ten consecutive runs of \`npm run bench:check\` on this 2-core machine, while other test suites and
+benchmarks loaded it, all passed: the highest paired import median of any bundle was 1.15 to 1.20 per
+run, and the highest paired handler-overhead median 1.07 to 1.13. In the same runs the figures judged
+before moved far more: the worst wall-time import p50 ratio from 1.08 to 1.30 (3 of 10 runs past 1.25),
+and the worst handler/raw p50 ratio from 1.07 to 1.37 (3 of 10 runs past 1.15).
+
+A real regression still fails it. Appending \`import { parse } from 'yaml'; export const parseYaml = parse;\`
+to \`functions/get.ts\` (113 KiB of minified code in that one bundle; never committed) and running
+\`npm run bench:check\` gave getSession 401.9 KiB and a paired import ratio of 1.26 (1.22–1.30), against
+1.13 to 1.15 for the five unchanged bundles of the same run: the check exited 1 on both the size and the
+import budget (another run of the same change: 1.27, 1.20–1.29). A dependency of that size moves the
+ratio by about 0.11, from a baseline of about 1.15 against a limit of 1.25, so a smaller one would pass
+the import budget and be caught, if at all, by the size budget.`;
+
 function coldStartSection(result: BenchResult): string {
   const { coldStart } = result;
   const withVariant = coldStart.rows.some((row) => row.withoutSourceMaps !== undefined);
@@ -298,7 +318,9 @@ ${table(
 Where the bytes go, from esbuild's metafile (\`bytesInOutput\` per input file, summed by package; the
 largest package of any bundle first):
 
-${breakdownTable(coldStart)}`;
+${breakdownTable(coldStart)}
+
+${CHECK_ROBUSTNESS}`;
 }
 
 function loadSection(result: BenchResult): string {
