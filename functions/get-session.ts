@@ -1,5 +1,4 @@
-import { NotFoundError, VersionConflictError } from '../lib/errors.ts';
-import { matchesPrecondition } from '../lib/http.ts';
+import { NotFoundError } from '../lib/errors.ts';
 import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
@@ -12,11 +11,8 @@ export const handler = sessionHandler({
   },
   fromInvoke: (payload) => ({ ...parseInput(invokePayloads.get, payload), ifMatch: undefined }),
   run: async ({ userId, ifMatch }, sessions) => {
-    const session = await sessions.get(userId);
+    const session = await sessions.get(userId, ifMatch);
     if (session === undefined) throw new NotFoundError('session not found');
-    if (ifMatch !== undefined && !matchesPrecondition(session, ifMatch)) {
-      throw new VersionConflictError('the session does not match If-Match');
-    }
     return session;
   },
   toHttp: (session) => ({ status: 200, session }),

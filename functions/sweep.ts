@@ -1,4 +1,5 @@
-import { sweepHandler } from '../lib/sweep-handler.ts';
+import { config, logger, metrics, repository } from '../lib/runtime.ts';
+import { createSweepHandler } from '../lib/sweep-handler.ts';
 
 /** Scheduled per worker (and invokable on demand): removes sessions inactive longer than the window. */
-export const handler = sweepHandler;
+export const handler = createSweepHandler({ repository, config, logger, metrics });

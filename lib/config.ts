@@ -31,11 +31,14 @@ export interface Config {
    * AWS), and attempts per request.
    */
   dynamodb: { requestTimeoutMs: number | undefined; maxAttempts: number };
+  /** Deletes the sweep keeps in flight at once (SWEEP_CONCURRENCY). */
+  sweepConcurrency: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_INACTIVE_DAYS = 30;
+export const DEFAULT_SWEEP_CONCURRENCY = 16;
 export const DEFAULT_SERVICE_NAME = 'session-service';
 export const DEFAULT_REGION = 'us-east-1';
 
@@ -126,6 +129,7 @@ export function loadConfig(env: Env = process.env): Config {
       'an AWS region such as eu-west-1',
     ),
     ownerClaim: envValue(env, 'OWNER_CLAIM') ?? 'sub',
+    sweepConcurrency: envInt(env, 'SWEEP_CONCURRENCY', { fallback: DEFAULT_SWEEP_CONCURRENCY, min: 1 }),
     serviceName: envText(
       env,
       'POWERTOOLS_SERVICE_NAME',

@@ -19,6 +19,30 @@ export const DYNAMODB_TIMEOUTS = {
 export const AWS_DYNAMODB_REQUEST_TIMEOUT_MS = DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS;
 export const DYNAMODB_MAX_ATTEMPTS = DEFAULT_DYNAMODB_MAX_ATTEMPTS;
 
+/**
+ * The SDK's backoff before retry `i` (0 for the first) in its standard retry mode (@smithy/core retry):
+ * a random share of min(base x 2^i, 20 s), with a 1 s base after a throttle (25 ms otherwise), plus up to
+ * 5 s more when DynamoDB's answer carries a retry-after hint.
+ */
+const SDK_BACKOFF = { throttlingBaseMs: 1_000, capMs: 20_000, retryAfterExtraMs: 5_000 } as const;
+
+/**
+ * The longest one request can take before the SDK gives up on it, retries included, when DynamoDB
+ * never answers: every attempt spends its connection and request timeouts, and every retry waits its
+ * longest backoff. A pure function of the client's settings, so it follows them.
+ */
+export function worstCaseRequestMs(
+  timeouts: { connectionTimeout: number; requestTimeout: number } = DYNAMODB_TIMEOUTS,
+  attempts: number = DYNAMODB_MAX_ATTEMPTS,
+): number {
+  let total = attempts * (timeouts.connectionTimeout + timeouts.requestTimeout);
+  for (let retry = 0; retry < attempts - 1; retry++) {
+    total += Math.min(SDK_BACKOFF.throttlingBaseMs * 2 ** retry, SDK_BACKOFF.capMs);
+    total += SDK_BACKOFF.retryAfterExtraMs;
+  }
+  return total;
+}
+
 export interface DynamoClientOptions {
   /** A local DynamoDB (the embedded one, or another); unset on AWS. */
   endpoint?: string | undefined;

@@ -32,14 +32,6 @@ export function entityTag(session: Pick<Session, 'sessionId' | 'version'>): stri
   return `"${session.sessionId}.${session.version}"`;
 }
 
-/** Whether `session` is what a precondition names; `{}` (If-Match: *) matches any session. */
-export function matchesPrecondition(session: Session, precondition: Precondition): boolean {
-  return (
-    (precondition.expectedSessionId === undefined || precondition.expectedSessionId === session.sessionId) &&
-    (precondition.expectedVersion === undefined || precondition.expectedVersion === session.version)
-  );
-}
-
 /** What an operation answers over HTTP; the adapter adds the headers every response carries. */
 export interface HttpResult {
   status: number;

@@ -79,6 +79,8 @@ export interface SessionRepositoryOptions {
 export interface InactivePagesOptions {
   /** Shard values to read, each from 0 to MAX_ACTIVITY_SHARDS - 1; every shard value when omitted. */
   shards?: readonly number[] | undefined;
+  /** Aborts the reads in flight, retries included. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Shards read at once: enough to keep a sweep's deletes fed, few enough not to burst the table. */
@@ -235,10 +237,25 @@ export class SessionRepository {
     }
   }
 
-  /** The user's live session (a strongly consistent read), or undefined when missing or expired. */
-  async get(userId: string): Promise<Session | undefined> {
+  /**
+   * The user's live session (a strongly consistent read), or undefined when missing or expired. With a
+   * precondition (If-Match), a live session of another lifetime or version throws VersionConflictError.
+   */
+  async get(
+    userId: string,
+    precondition: Pick<WriteOptions, 'expectedSessionId' | 'expectedVersion'> = {},
+  ): Promise<Session | undefined> {
     const id = parseInput(userIdSchema, userId, 'userId');
-    return this.#liveSession(await this.#read(id));
+    const session = this.#liveSession(await this.#read(id));
+    const { expectedSessionId, expectedVersion } = precondition;
+    if (
+      session !== undefined &&
+      ((expectedSessionId !== undefined && expectedSessionId !== session.sessionId) ||
+        (expectedVersion !== undefined && expectedVersion !== session.version))
+    ) {
+      throw new VersionConflictError('the session does not match If-Match');
+    }
+    return session;
   }
 
   /**
@@ -347,7 +364,8 @@ export class SessionRepository {
    * The pages behind `findInactive`, for an exact cutoff, with their read capacity. Reads the given
    * shard values (all MAX_ACTIVITY_SHARDS by default, so sessions written under any shard count are
    * found) below `inactiveBucketBound(cutoff)`: every entry returned was inactive at `cutoff`, and one
-   * that expired less than one activity bucket before it is returned by a later call.
+   * that expired less than one activity bucket before it is returned by a later call. `signal` aborts
+   * the reads in flight (with their retries): the sweep's deadline.
    */
   inactivePages(
     cutoff: string,
@@ -361,15 +379,24 @@ export class SessionRepository {
     }
     const bound = inactiveBucketBound(cutoff, this.#activityBucketMs);
     return mergeAsync(
-      [...new Set(shards)].map((shard) => this.#shardPages(shard, bound)),
+      [...new Set(shards)].map((shard) => this.#shardPages(shard, bound, options.signal)),
       SHARD_READS_IN_FLIGHT,
     );
   }
 
-  /** Deletes a session only if it is still inactive at `cutoff`; one conditional DeleteItem. */
-  async deleteIfInactive(userId: string, cutoff: string): Promise<SweepOutcome> {
+  /**
+   * Deletes a session only if it is still inactive at `cutoff`; one conditional DeleteItem. `signal`
+   * aborts it in flight, retries included; the delete may then have been applied or not.
+   */
+  async deleteIfInactive(
+    userId: string,
+    cutoff: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SweepOutcome> {
     try {
-      await this.#send(new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff)));
+      await this.#send(new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff)), {
+        abortSignal: options.signal,
+      });
       return 'deleted';
     } catch (error) {
       if (isConditionFailed(error)) return 'skipped';
@@ -415,11 +442,16 @@ export class SessionRepository {
     }
   }
 
-  async *#shardPages(shard: number, bucketBound: string): AsyncGenerator<InactivePage, void, undefined> {
+  async *#shardPages(
+    shard: number,
+    bucketBound: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<InactivePage, void, undefined> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#send(
         new QueryCommand(inactiveQueryRequest(this.#table, shard, bucketBound, startKey)),
+        { abortSignal: signal },
       );
       const sessions = (page.Items ?? []).map((item) => ({
         userId: String(item.userId),
@@ -564,8 +596,11 @@ export class SessionRepository {
   }
 
   /** Sends one request; transport failures and throttling become UnavailableError, the rest is untouched. */
-  #send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) =>
-    this.#doc.send(command).catch((error: unknown) => {
+  #send = ((
+    command: Parameters<DynamoDBDocumentClient['send']>[0],
+    options?: { abortSignal?: AbortSignal | undefined },
+  ) =>
+    this.#doc.send(command, options).catch((error: unknown) => {
       throw translateDynamoError(error);
     })) as DynamoDBDocumentClient['send'];
 }

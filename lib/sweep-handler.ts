@@ -1,89 +1,102 @@
 /**
  * The middleware stack of the scheduled sweep: each worker's schedule sends `{"shards": [...]}`, and an
- * operator may invoke it with `{"inactiveDays"?, "dryRun"?, "shards"?}`. Answers `{ok: true, report}` or `{ok: false, error}`.
+ * operator may invoke it with `{"inactiveDays"?, "dryRun"?, "shards"?}`. Answers `{ok: true, report}` or
+ * `{ok: false, error}`.
+ * Built from injected pieces (`createSweepHandler`); functions/sweep.ts wires the deployed ones.
  */
+import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { Config } from './config.ts';
+import { worstCaseRequestMs } from './dynamodb.ts';
 import { toErrorBody } from './error-response.ts';
-import { ValidationError } from './errors.ts';
-import { config, logger, repository } from './runtime.ts';
+import { SweepInterruptedError, ValidationError } from './errors.ts';
 import { parseInput, sweepInputSchema } from './schema.ts';
-import { partialReportOf, type SweepReport, sweepInactiveSessions } from './sweep.ts';
-
-export const metrics = new Metrics({
-  namespace: config.metricsNamespace,
-});
-
-function concurrencyFrom(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 16;
-  const concurrency = Number(raw);
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new Error(`SWEEP_CONCURRENCY must be a whole number of at least 1, got "${raw}"`);
-  }
-  return concurrency;
-}
-
-const concurrency = concurrencyFrom(process.env.SWEEP_CONCURRENCY);
-
-/** Time kept back from the Lambda deadline to finish in-flight deletes and report. */
-export const SWEEP_SAFETY_MARGIN_MS = 10_000;
-
-/** Emits the sweep's figures as one EMF line; dry runs and rejected calls emit none. */
-function publish(report: SweepReport): void {
-  metrics.addMetric('SessionsSwept', MetricUnit.Count, report.deleted);
-  metrics.addMetric('SessionsSkipped', MetricUnit.Count, report.skipped);
-  metrics.addMetric('SweepErrors', MetricUnit.Count, report.errors);
-  metrics.addMetric('SweepDurationMs', MetricUnit.Milliseconds, report.durationMs);
-  metrics.addMetric('SweepIncomplete', MetricUnit.Count, report.complete ? 0 : 1);
-  metrics.publishStoredMetrics();
-}
+import {
+  DEFAULT_REPORT_RESERVE_MS,
+  type SweepReport,
+  type SweepRepository,
+  sweepInactiveSessions,
+} from './sweep.ts';
 
 /**
- * The window of a run. It may be longer than the service's, never shorter: a shorter one would delete
- * sessions that every other operation still serves as live.
+ * Time kept back from the Lambda deadline: no request starts once less is left. One request that
+ * DynamoDB never answers can take `worstCaseRequestMs()` with its retries, and the report then needs
+ * `DEFAULT_REPORT_RESERVE_MS` to be logged and published.
  */
-function windowFor(inactiveDays: number | undefined): number {
-  if (inactiveDays === undefined) return config.inactiveDays;
-  if (inactiveDays < config.inactiveDays) {
-    const message = `must be at least the service's inactivity window (${config.inactiveDays} days)`;
-    throw new ValidationError(`inactiveDays ${message}`, { details: [{ path: 'inactiveDays', message }] });
-  }
-  return inactiveDays;
+export const SWEEP_SAFETY_MARGIN_MS = worstCaseRequestMs() + DEFAULT_REPORT_RESERVE_MS;
+
+export interface SweepHandlerDependencies {
+  repository: SweepRepository;
+  config: Pick<Config, 'inactiveDays' | 'sweepConcurrency'>;
+  logger: Logger;
+  metrics: Metrics;
+  /** Defaults to SWEEP_SAFETY_MARGIN_MS; pass `worstCaseRequestMs(...)` of the client in use plus the reserve. */
+  safetyMarginMs?: number;
+  /** Time kept to log and publish once requests in flight are aborted; defaults to 1 s. */
+  reportReserveMs?: number;
 }
 
 export type SweepResponse =
   | { ok: true; report: SweepReport }
   | { ok: false; error: ReturnType<typeof toErrorBody>['error'] };
 
-export const sweepHandler = middy<unknown, SweepResponse, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .handler(async (event, context) => {
-    try {
-      const input = parseInput(sweepInputSchema, event ?? {});
-      const report = await sweepInactiveSessions(repository, {
-        inactiveDays: windowFor(input.inactiveDays),
-        dryRun: input.dryRun ?? false,
-        shards: input.shards,
-        concurrency,
-        now: new Date(),
-        remainingTimeMs: () => context.getRemainingTimeInMillis(),
-        safetyMarginMs: SWEEP_SAFETY_MARGIN_MS,
-        onError: (error, session) =>
-          logger.warn('sweep delete failed', { error: error as Error, updatedAt: session.updatedAt }),
-      });
-      if (!report.dryRun) publish(report);
-      logger.info('sweep finished', { report });
-      return { ok: true, report };
-    } catch (error) {
-      const { status, error: body } = toErrorBody(error);
-      const partial = partialReportOf(error);
-      if (partial) {
-        if (!partial.dryRun) publish(partial);
-        logger.error('sweep interrupted', { report: partial, error: error as Error });
-      } else if (status >= 500) logger.error('sweep failed', { error: error as Error });
-      else logger.info('sweep rejected', { code: body.code });
-      return { ok: false, error: body };
+export function createSweepHandler(dependencies: SweepHandlerDependencies) {
+  const { repository, config, logger, metrics } = dependencies;
+
+  /** Emits the sweep's figures as one EMF line; dry runs and rejected calls emit none. */
+  function publish(report: SweepReport): void {
+    metrics.addMetric('SessionsSwept', MetricUnit.Count, report.deleted);
+    metrics.addMetric('SessionsSkipped', MetricUnit.Count, report.skipped);
+    metrics.addMetric('SweepErrors', MetricUnit.Count, report.errors);
+    metrics.addMetric('SweepDurationMs', MetricUnit.Milliseconds, report.durationMs);
+    metrics.addMetric('SweepIncomplete', MetricUnit.Count, report.complete ? 0 : 1);
+    metrics.publishStoredMetrics();
+  }
+
+  /**
+   * The window of a run. It may be longer than the service's, never shorter: a shorter one would delete
+   * sessions that every other operation still serves as live.
+   */
+  function windowFor(inactiveDays: number | undefined): number {
+    if (inactiveDays === undefined) return config.inactiveDays;
+    if (inactiveDays < config.inactiveDays) {
+      const message = `must be at least the service's inactivity window (${config.inactiveDays} days)`;
+      throw new ValidationError(`inactiveDays ${message}`, { details: [{ path: 'inactiveDays', message }] });
     }
-  });
+    return inactiveDays;
+  }
+
+  return middy<unknown, SweepResponse, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event, context) => {
+      try {
+        const input = parseInput(sweepInputSchema, event ?? {});
+        const report = await sweepInactiveSessions(repository, {
+          inactiveDays: windowFor(input.inactiveDays),
+          dryRun: input.dryRun ?? false,
+          shards: input.shards,
+          concurrency: config.sweepConcurrency,
+          now: new Date(),
+          remainingTimeMs: () => context.getRemainingTimeInMillis(),
+          safetyMarginMs: dependencies.safetyMarginMs ?? SWEEP_SAFETY_MARGIN_MS,
+          reportReserveMs: dependencies.reportReserveMs ?? DEFAULT_REPORT_RESERVE_MS,
+          onError: (error, session) =>
+            logger.warn('sweep delete failed', { error: error as Error, updatedAt: session.updatedAt }),
+        });
+        if (!report.dryRun) publish(report);
+        logger.info('sweep finished', { report });
+        return { ok: true, report };
+      } catch (error) {
+        const { status, error: body } = toErrorBody(error);
+        if (error instanceof SweepInterruptedError) {
+          if (!error.report.dryRun) publish(error.report);
+          logger.error('sweep interrupted', { report: error.report, error });
+        } else if (status >= 500) logger.error('sweep failed', { error: error as Error });
+        else logger.info('sweep rejected', { code: body.code });
+        return { ok: false, error: body };
+      }
+    });
+}

@@ -4,8 +4,11 @@
  * conditional DeleteItem, so a user who came back after the index read keeps their session.
  */
 import { inactiveCutoff } from './clock.ts';
-import { UnavailableError } from './errors.ts';
+import { SweepInterruptedError, UnavailableError } from './errors.ts';
 import type { InactiveSession, SessionRepository } from './session-repository.ts';
+
+/** What the sweep needs of the repository: the index pages below a cutoff, and a conditional delete. */
+export type SweepRepository = Pick<SessionRepository, 'inactivePages' | 'deleteIfInactive'>;
 
 export interface SweepOptions {
   inactiveDays: number;
@@ -13,16 +16,26 @@ export interface SweepOptions {
   /** Deletes in flight at once. */
   concurrency: number;
   now: Date;
-  /** Milliseconds left before the Lambda deadline; the sweep stops cleanly `safetyMarginMs` before it. */
+  /** Milliseconds left before the Lambda deadline. */
   remainingTimeMs: () => number;
+  /**
+   * The sweep starts no request once less than this is left, and stops reading the index: it must
+   * cover the worst case of one request with its retries, plus `reportReserveMs`.
+   */
   safetyMarginMs: number;
+  /**
+   * Requests still in flight are aborted once less than this is left, which is kept to log and
+   * publish the report. Defaults to 1 s (at most `safetyMarginMs`).
+   */
+  reportReserveMs?: number;
   /** Extra attempts for a delete that is still throttled after the SDK's own retries. */
   throttleRetries?: number;
-  /** Called for every delete that failed for good; the sweep goes on. */
+  /** Called for every delete that failed for good (aborted at the deadline included); the sweep goes on. */
   onError?: (error: unknown, session: InactiveSession) => void;
   /** This worker's share of the index's shard values; every shard value when omitted. */
   shards?: readonly number[] | undefined;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits between throttle retries; should end early when `signal` aborts. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 export interface SweepReport {
@@ -41,10 +54,28 @@ export interface SweepReport {
   consumedReadCapacity: number;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const DEFAULT_REPORT_RESERVE_MS = 1_000;
 
+const defaultSleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * Deletes the sessions inactive for longer than `inactiveDays` at `now` and reports what it did. It
+ * returns before the deadline however DynamoDB behaves: it stops starting requests `safetyMarginMs`
+ * before it, and aborts those still in flight `reportReserveMs` before it. A run that stopped early
+ * reports `complete: false`; the next run carries on. If the index cannot be read further, it throws a
+ * SweepInterruptedError holding the report so far.
+ */
 export async function sweepInactiveSessions(
-  sessions: SessionRepository,
+  sessions: SweepRepository,
   options: SweepOptions,
 ): Promise<SweepReport> {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
@@ -65,16 +96,34 @@ export async function sweepInactiveSessions(
     consumedReadCapacity: 0,
   };
   const outOfTime = () => options.remainingTimeMs() < options.safetyMarginMs;
+  // Two deadlines, as timers, so that they fire even while the sweep waits on a request: at the safety
+  // margin the index reads stop (no page read after it would be acted on), and at the report reserve
+  // every request still in flight is aborted.
+  const stopReading = new AbortController();
+  const abortRequests = new AbortController();
+  const reserveMs = Math.min(options.reportReserveMs ?? DEFAULT_REPORT_RESERVE_MS, options.safetyMarginMs);
+  const remaining = options.remainingTimeMs();
+  // setTimeout fires at once for a delay past 2^31 - 1 ms; no Lambda runs that long.
+  const after = (ms: number) => Math.min(Math.max(0, ms), 2 ** 31 - 1);
+  const timers = [
+    setTimeout(() => stopReading.abort(), after(remaining - options.safetyMarginMs)),
+    setTimeout(() => abortRequests.abort(), after(remaining - reserveMs)),
+  ];
+  const stopped = () => stopReading.signal.aborted || abortRequests.signal.aborted;
 
   async function remove(session: InactiveSession): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        report[await sessions.deleteIfInactive(session.userId, cutoff)]++;
+        const outcome = await sessions.deleteIfInactive(session.userId, cutoff, {
+          signal: abortRequests.signal,
+        });
+        report[outcome]++;
         return;
       } catch (error) {
-        if (error instanceof UnavailableError && attempt < (options.throttleRetries ?? 3) && !outOfTime()) {
-          await sleep(Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
-          continue;
+        const retry = error instanceof UnavailableError && attempt < (options.throttleRetries ?? 3);
+        if (retry && !stopped() && !outOfTime()) {
+          await sleep(Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2), abortRequests.signal);
+          if (!abortRequests.signal.aborted) continue;
         }
         report.errors++;
         options.onError?.(error, session);
@@ -84,36 +133,38 @@ export async function sweepInactiveSessions(
   }
 
   const inFlight = new Set<Promise<void>>();
+  let readFailure: { error: unknown } | undefined;
   try {
-    pages: for await (const page of sessions.inactivePages(cutoff, { shards: options.shards })) {
+    pages: for await (const page of sessions.inactivePages(cutoff, {
+      shards: options.shards,
+      signal: stopReading.signal,
+    })) {
       report.consumedReadCapacity += page.consumedReadCapacity;
       for (const session of page.sessions) {
-        if (outOfTime()) {
+        // Waits for a free slot first: the deadline may pass while it waits.
+        while (!options.dryRun && inFlight.size >= options.concurrency) await Promise.race(inFlight);
+        if (stopped() || outOfTime()) {
           report.complete = false;
+          // Ends the index reads still in flight, which `break` would otherwise wait for.
+          stopReading.abort();
           break pages;
         }
         report.examined++;
         if (options.dryRun) continue;
-        while (inFlight.size >= options.concurrency) await Promise.race(inFlight);
         const task: Promise<void> = remove(session).finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
     }
   } catch (error) {
-    // The index could not be read further: what was done so far still belongs in the log and metrics.
     report.complete = false;
-    if (typeof error === 'object' && error !== null) partialReports.set(error, report);
-    throw error;
+    // A read aborted at the safety margin is the deadline doing its work, not a failure.
+    if (!stopReading.signal.aborted) readFailure = { error };
   } finally {
     await Promise.all(inFlight);
+    for (const timer of timers) clearTimeout(timer);
     report.durationMs = Date.now() - started;
   }
+  // The index could not be read further: what was done so far still belongs in the log and metrics.
+  if (readFailure) throw new SweepInterruptedError(report, { cause: readFailure.error });
   return report;
-}
-
-const partialReports = new WeakMap<object, SweepReport>();
-
-/** The report of a sweep that `error` interrupted (an index read that failed), if it was one. */
-export function partialReportOf(error: unknown): SweepReport | undefined {
-  return typeof error === 'object' && error !== null ? partialReports.get(error) : undefined;
 }

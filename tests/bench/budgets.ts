@@ -1,10 +1,12 @@
 /** The budgets, and the one place that decides whether a run meets them. */
-import { SDK_ONLY } from './cold-start.ts';
+import { type ImportTimes, SDK_ONLY } from './cold-start.ts';
+import type { OverheadRow } from './handler-overhead.ts';
 import type { BenchResult } from './report.ts';
+import type { Interval } from './stats.ts';
 import { scaling } from './sweep-throughput.ts';
 
 export const BUDGETS = {
-  /** Handler p50 over the raw DynamoDB call's p50, per operation. */
+  /** Handler call over the raw DynamoDB call, median of paired calls, per operation. */
   handlerP50Ratio: 1.15,
   /** DynamoDB requests per handler call on the common path. */
   requestsPerOperation: 1,
@@ -13,7 +15,7 @@ export const BUDGETS = {
   sweepTimeRatio: 2,
   /** Minified bundle of every function, in KiB (1 KiB = 1,024 bytes). */
   bundleKiB: 400,
-  /** Import time of every function bundle over the SDK-only bundle's, p50. */
+  /** CPU time to import every function bundle over the SDK-only bundle's, median of paired rounds. */
   importRatio: 1.25,
   /** Failed requests (connection errors, timeouts, non-2xx) under load: none. */
   loadFailures: 0,
@@ -43,15 +45,39 @@ function worst<T>(items: readonly T[], score: (item: T) => number): T {
   return found;
 }
 
+/**
+ * The overhead budget judges the median, over calls, of the handler call's time over the raw call's of
+ * the same iteration: pairing cancels the bursts of load other processes put on a shared machine, which
+ * moved the plain ratio of the two p50s by up to 0.3. The 95% interval is printed beside it.
+ */
+export function overheadWithinBudget(row: OverheadRow): boolean {
+  return row.pairedRatio.median <= BUDGETS.handlerP50Ratio;
+}
+
+/**
+ * The import budget judges CPU time, paired round by round with the reference: the median ratio of six
+ * near-identical bundles stays within 1.15 to 1.20 over runs on a loaded machine, where the wall-time
+ * p50 ratio ranged 1.08 to 1.30. Judging the point figure, not the interval's low end, keeps a real
+ * regression of about 100 KiB failing (docs/BENCHMARKS.md, section 4).
+ */
+export function importWithinBudget(times: ImportTimes): boolean {
+  return times.cpuRatioToSdk.median <= BUDGETS.importRatio;
+}
+
+/** The row a budget's figure shows: the highest median. */
+function shown<T>(rows: readonly T[], interval: (row: T) => Interval): T {
+  return worst(rows, (row) => interval(row).median);
+}
+
 export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
   const checks: BudgetCheck[] = [];
 
-  const slowest = worst(result.overhead.overhead, (row) => row.ratioP50);
+  const slowest = shown(result.overhead.overhead, (row) => row.pairedRatio);
   checks.push({
-    name: 'Handler overhead: p50 handler / p50 raw DynamoDB call',
-    figure: `${fixed(slowest.ratioP50)} (${slowest.operation})`,
-    limit: `≤ ${BUDGETS.handlerP50Ratio}`,
-    pass: result.overhead.overhead.every((row) => row.ratioP50 <= BUDGETS.handlerP50Ratio),
+    name: 'Handler overhead: handler / raw DynamoDB call (paired median, 95% interval)',
+    figure: `${fixed(slowest.pairedRatio.median)} [${fixed(slowest.pairedRatio.low)}–${fixed(slowest.pairedRatio.high)}] (${slowest.operation})`,
+    limit: `median ≤ ${BUDGETS.handlerP50Ratio}`,
+    pass: result.overhead.overhead.every(overheadWithinBudget),
   });
 
   const off = result.overhead.requests.filter(
@@ -94,12 +120,13 @@ export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
     limit: `≤ ${BUDGETS.bundleKiB} KiB`,
     pass: functions.every((row) => row.bytes <= BUDGETS.bundleKiB * 1024),
   });
-  const slowestImport = worst(functions, (row) => row.deployed.ratioToSdk);
+  const slowestImport = shown(functions, (row) => row.deployed.cpuRatioToSdk);
+  const { median, low, high } = slowestImport.deployed.cpuRatioToSdk;
   checks.push({
-    name: 'Bundle import time (p50) / SDK-only bundle',
-    figure: `${fixed(slowestImport.deployed.ratioToSdk)} (${slowestImport.name})`,
-    limit: `≤ ${BUDGETS.importRatio}`,
-    pass: functions.every((row) => row.deployed.ratioToSdk <= BUDGETS.importRatio),
+    name: 'Bundle import CPU time / SDK-only bundle (paired median, 95% interval)',
+    figure: `${fixed(median)} [${fixed(low)}–${fixed(high)}] (${slowestImport.name})`,
+    limit: `median ≤ ${BUDGETS.importRatio}`,
+    pass: functions.every((row) => importWithinBudget(row.deployed)),
   });
 
   if (result.sweepThroughput) {

@@ -91,21 +91,7 @@ try {
   throw error;
 }
 
-let checks = evaluateBudgets(result);
-// Import times on a shared 2-core machine move by several percent between runs, and the budget is on
-// the worst of six bundles. In the check, a broken import budget is measured once more, with twice the
-// processes: a regression breaks it again, noise does not. Both figures are printed.
-const IMPORT_BUDGET = 'Bundle import time (p50) / SDK-only bundle';
-const importCheck = checks.find((check) => check.name === IMPORT_BUDGET);
-if (plan.mode === 'check' && importCheck && !importCheck.pass) {
-  const processes = plan.coldStart.processes * 2;
-  log(
-    `[${elapsed()}] import budget broken (${importCheck.figure}); measuring again with ${processes} processes`,
-  );
-  result = { ...result, coldStart: await measureColdStart({ ...plan.coldStart, processes, log }) };
-  checks = evaluateBudgets(result);
-  log(`  second measurement: ${checks.find((check) => check.name === IMPORT_BUDGET)?.figure}`);
-}
+const checks = evaluateBudgets(result);
 const report = renderReport(result, checks);
 process.stdout.write(report);
 if (plan.mode === 'full') {

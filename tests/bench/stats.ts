@@ -12,6 +12,28 @@ export function median(samples: readonly number[]): number {
   return percentile(samples, 50);
 }
 
+/** A median with its 95% confidence interval. */
+export interface Interval {
+  median: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * The median of `samples` and a distribution-free 95% confidence interval for it: the order statistics
+ * whose ranks are n/2 ± 1.96·√n/2 (the binomial's normal approximation), which assumes nothing about
+ * the shape of the noise. Needs at least 6 samples to be narrower than the whole range.
+ */
+export function medianInterval(samples: readonly number[]): Interval {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const n = sorted.length;
+  if (n === 0) return { median: Number.NaN, low: Number.NaN, high: Number.NaN };
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const low = sorted[Math.max(0, Math.floor(n / 2 - half))] as number;
+  const high = sorted[Math.min(n - 1, Math.ceil(n / 2 + half) - 1)] as number;
+  return { median: median(sorted), low, high };
+}
+
 export interface Summary {
   count: number;
   p50: number;

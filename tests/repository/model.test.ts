@@ -8,6 +8,7 @@ import { DAY_MS } from '../../lib/clock.ts';
 import type { Booking, Context, SessionPatch } from '../../lib/schema.ts';
 import type { Session } from '../../lib/session.ts';
 import type { SessionRepository } from '../../lib/session-repository.ts';
+import { propertyParameters } from '../fuzz/parameters.ts';
 import { manualClock, repositoryFor, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
 
 const WINDOW_DAYS = 30;
@@ -252,7 +253,7 @@ describe('SessionRepository against an in-memory model', () => {
         };
         await fc.asyncModelRun(() => ({ model, real }), sequence);
       }),
-      { numRuns: 60 },
+      propertyParameters({ seed: 90_201, numRuns: 60 }),
     );
   });
 });

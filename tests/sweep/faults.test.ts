@@ -1,8 +1,9 @@
 import { InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SweepInterruptedError } from '../../lib/errors.ts';
 import type { InactiveSession, SessionRepository } from '../../lib/session-repository.ts';
-import { partialReportOf, sweepInactiveSessions } from '../../lib/sweep.ts';
+import { sweepInactiveSessions } from '../../lib/sweep.ts';
 import {
   isolatedTable,
   manualClock,
@@ -277,13 +278,12 @@ describe('sweepInactiveSessions', () => {
       const { report: second } = await sweepWith(new Map(), 4);
 
       // Assess
-      expect(failure).toMatchObject({ code: 'UNAVAILABLE' });
-      const partial = partialReportOf(failure);
+      expect(failure).toBeInstanceOf(SweepInterruptedError);
+      expect(failure).toMatchObject({ code: 'UNAVAILABLE', cause: { code: 'UNAVAILABLE' } });
+      const partial = (failure as SweepInterruptedError).report;
       expect(partial).toMatchObject({ complete: false, dryRun: false });
-      expect((partial?.deleted ?? 0) + (partial?.skipped ?? 0) + (partial?.errors ?? 0)).toBe(
-        partial?.examined,
-      );
-      expect((partial?.deleted ?? 0) + second.deleted).toBe(byGroup.get('healthy')?.length);
+      expect(partial.deleted + partial.skipped + partial.errors).toBe(partial.examined);
+      expect(partial.deleted + second.deleted).toBe(byGroup.get('healthy')?.length);
       expect(second.complete).toBe(true);
     });
   });

@@ -1,14 +1,15 @@
 /**
  * The scheduled sweep function, invoked in process as Lambda would: through its middleware stack, with
- * a fake context. Its module-scope repository is pointed at a table of this file's own (TABLE_NAME is set
- * before the function is imported), so a real sweep here neither sees nor removes other files' sessions.
+ * a fake context. It is built with createSweepHandler on a table of this file's own, so a real sweep here
+ * neither sees nor removes other files' sessions.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SweepResponse } from '../../lib/sweep-handler.ts';
-import { isolatedTable, storedItem, testDocumentClient } from '../support/dynamo.ts';
-import { captureOutput } from '../support/output-capture.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createSweepHandler, type SweepResponse } from '../../lib/sweep-handler.ts';
+import { isolatedTable, repositoryFor, storedItem, testDocumentClient } from '../support/dynamo.ts';
 import { DAY_MS, lambdaContext, type Seed, seedSessions, type TestTable } from './support.ts';
 
 const doc = testDocumentClient();
@@ -18,13 +19,15 @@ const LIVE = 4;
 let table: TestTable;
 let handler: (event: unknown, context: Context) => Promise<SweepResponse>;
 let seeded: string[] = [];
-const sharedTable = process.env.TABLE_NAME;
 
 beforeAll(async () => {
   table = await isolatedTable();
-  process.env.TABLE_NAME = table.tableName;
-  process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
-  ({ handler } = await import('../../functions/sweep.ts'));
+  handler = createSweepHandler({
+    repository: repositoryFor(doc, { tableName: table.tableName }),
+    config: { inactiveDays: 30, sweepConcurrency: 16 },
+    logger: new Logger({ serviceName: 'session-service', logLevel: 'INFO' }),
+    metrics: new Metrics({ namespace: 'session-service', serviceName: 'session-service' }),
+  });
 });
 afterEach(async () => {
   const requests = seeded.map((userId) => ({ DeleteRequest: { Key: { userId } } }));
@@ -36,7 +39,6 @@ afterEach(async () => {
   seeded = [];
 });
 afterAll(async () => {
-  process.env.TABLE_NAME = sharedTable;
   await table.drop();
 });
 
@@ -65,12 +67,20 @@ async function stored(userIds: string[]) {
  * parsed as JSON. Stderr (Powertools' "No application metrics to publish" warning) is kept apart.
  */
 async function invoke(event: unknown, context: Context = lambdaContext()) {
-  const output = captureOutput();
+  const lines: string[] = [];
+  const warnings: string[] = [];
+  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
+    into.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  };
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture(lines));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture(warnings));
   try {
     const response = await handler(event, context);
-    return { response, warnings: output.stderr, lines: output.json() };
+    return { response, warnings, lines: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
   } finally {
-    output.restore();
+    stdout.mockRestore();
+    stderr.mockRestore();
   }
 }
 

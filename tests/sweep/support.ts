@@ -15,7 +15,7 @@ import type { SessionItem } from '../../lib/session.ts';
 import { newSessionItem } from '../../lib/session-requests.ts';
 import type { isolatedTable } from '../support/dynamo.ts';
 import { lambdaContext as sharedLambdaContext } from '../support/lambda-events.ts';
-import { aroundCommands } from '../support/sdk-middleware.ts';
+import { aroundAttempts, aroundCommands } from '../support/sdk-middleware.ts';
 
 export { DAY_MS } from '../../lib/clock.ts';
 
@@ -148,5 +148,37 @@ export function seededRandom(seed: number) {
     int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
     chance: (probability: number) => next() < probability,
     pick: <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T,
+  };
+}
+
+/**
+ * A DynamoDB that stops answering mid-run: once `after.count` attempts of `after.operation` (DeleteItem,
+ * Query…) have gone through, every later attempt of any operation goes to `port` (a black hole, see
+ * tests/support/black-hole.ts) instead. Installed with `aroundAttempts`, once per attempt, below the
+ * retry layer: the client's real timeouts, backoff and abort signal decide what happens.
+ */
+export function stopAnswering(
+  doc: DynamoDBDocumentClient,
+  port: number,
+  after: { operation: string; count: number },
+) {
+  let seen = 0;
+  let stoppedAt: number | undefined;
+  aroundAttempts(doc, ({ operation, request, forward }) => {
+    if (stoppedAt === undefined && operation === after.operation && ++seen > after.count) {
+      stoppedAt = Date.now();
+    }
+    if (stoppedAt !== undefined) {
+      const target = request as unknown as { hostname: string; port?: number };
+      target.hostname = '127.0.0.1';
+      target.port = port;
+    }
+    return forward();
+  });
+  return {
+    /** When DynamoDB stopped answering (epoch ms), if it has. */
+    get stoppedAt() {
+      return stoppedAt;
+    },
   };
 }

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       placeholderCredentials: false,
       region: 'us-east-1',
       ownerClaim: 'sub',
+      sweepConcurrency: 16,
       serviceName: 'session-service',
       metricsNamespace: 'session-service',
       activityShards: 16,
@@ -32,6 +33,7 @@ describe('loadConfig', () => {
         ACTIVITY_BUCKET: '15m',
         DYNAMODB_REQUEST_TIMEOUT_MS: '1200',
         DYNAMODB_MAX_ATTEMPTS: '2',
+        SWEEP_CONCURRENCY: '4',
       }),
     ).toEqual({
       tableName: 't',
@@ -40,6 +42,7 @@ describe('loadConfig', () => {
       placeholderCredentials: true,
       region: 'eu-west-1',
       ownerClaim: 'uid',
+      sweepConcurrency: 4,
       serviceName: 'sessions-eu',
       metricsNamespace: 'Booking/Sessions',
       activityShards: 64,
@@ -166,6 +169,9 @@ describe('loadConfig: the activity index and the DynamoDB client', () => {
     ['an ACTIVITY_BUCKET of 0', { ACTIVITY_BUCKET: '0m' }, /ACTIVITY_BUCKET/],
     ['an ACTIVITY_BUCKET over a day', { ACTIVITY_BUCKET: '25h' }, /ACTIVITY_BUCKET/],
     ['an ACTIVITY_BUCKET in seconds', { ACTIVITY_BUCKET: '90s' }, /ACTIVITY_BUCKET/],
+    ['a SWEEP_CONCURRENCY of 0', { SWEEP_CONCURRENCY: '0' }, /SWEEP_CONCURRENCY/],
+    ['a SWEEP_CONCURRENCY of 1.5', { SWEEP_CONCURRENCY: '1.5' }, /SWEEP_CONCURRENCY/],
+    ['a SWEEP_CONCURRENCY that is not a number', { SWEEP_CONCURRENCY: 'x' }, /SWEEP_CONCURRENCY/],
     ['a DYNAMODB_MAX_ATTEMPTS of 0', { DYNAMODB_MAX_ATTEMPTS: '0' }, /DYNAMODB_MAX_ATTEMPTS/],
     [
       'a DYNAMODB_REQUEST_TIMEOUT_MS of 10 ms',
