@@ -1,7 +1,6 @@
 import { NotFoundError, VersionConflictError } from '../lib/errors.ts';
-import { matchesPrecondition } from '../lib/http.ts';
 import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
-import { sessionHandler } from '../lib/session-handler.ts';
+import { matchesPrecondition, sessionHandler } from '../lib/session-handler.ts';
 
 /** GET /sessions/{userId}: the user's live session, or 404; 412 when If-Match names another tag. */
 export const handler = sessionHandler({

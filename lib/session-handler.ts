@@ -25,6 +25,9 @@ import { operationMetrics } from './metrics.ts';
 import * as runtime from './runtime.ts';
 import type { SessionRepository } from './session-repository.ts';
 
+/** Functions reach the HTTP adapter only through their handler stack; GET checks If-Match with it. */
+export { matchesPrecondition } from './http.ts';
+
 /** Margin before the Lambda deadline at which a request still running is answered with 503. */
 export const TIMEOUT_EARLY_MS = 500;
 

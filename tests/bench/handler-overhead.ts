@@ -16,8 +16,8 @@ import {
   newSessionItem,
   updateRequest,
 } from '../../lib/session-requests.ts';
-import { loadFunctions } from '../support/functions.ts';
 import { writeIdentity } from '../../lib/write-register.ts';
+import { loadFunctions } from '../support/functions.ts';
 import { countRequests } from '../support/request-counter.ts';
 import { itemBytes, putItems, readUnits, writeUnits } from './dynamo.ts';
 import { httpEvent, lambdaContext, type Route } from './events.ts';
@@ -250,7 +250,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...deleteRequest(table, userId, times(), {
+              ...deleteRequest(table, userId, times(userId), {
                 write: writeIdentity('delete', {}, undefined),
                 expectedVersion: side.versions.get(userId),
                 expectedSessionId: undefined,

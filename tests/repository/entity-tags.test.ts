@@ -49,7 +49,7 @@ async function expiredSession(userId: string): Promise<string> {
     userId,
     crypto.randomUUID(),
     'Website',
-    activityTimes(new Date(Date.now() - 31 * 86_400_000), 30),
+    activityTimes(new Date(Date.now() - 31 * 86_400_000), 30, { userId }),
   );
   await doc.send(new PutCommand({ TableName: inject('tableName'), Item: item }));
   return `"${item.sessionId}.1"`;
