@@ -292,7 +292,7 @@ export const invokePayloads = {
     },
     NOT_OBJECT,
   ),
-  get: z.strictObject({ userId: userIdSchema }, NOT_OBJECT),
+  getSession: z.strictObject({ userId: userIdSchema }, NOT_OBJECT),
   update: z
     .strictObject(
       {
