@@ -7,8 +7,10 @@ import {
   deleteRequest,
   getRequest,
   inactiveQueryRequest,
+  moveToShardRequest,
   newSessionItem,
   replaceExpiredRequest,
+  shardEntriesRequest,
   updateRequest,
 } from '../../lib/session-requests.ts';
 import { activityBucketStart, activityShardOf, DEFAULT_ACTIVITY_SHARDS } from '../../lib/shard.ts';
@@ -259,6 +261,12 @@ describe('session requests', () => {
       `attribute_exists(#userId) AND (NOT ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)`,
     );
     expectNamesMatchUse(keeping);
+  });
+  it('the backfill builders declare exactly the names they use', () => {
+    expectNamesMatchUse(shardEntriesRequest('t', 3, undefined));
+    expectNamesMatchUse(
+      moveToShardRequest('t', 'u1', { activityShard: 3, updatedAt: times.activityBucket }, 5),
+    );
   });
 });
 
