@@ -9,7 +9,7 @@ export const handler = sessionHandler({
     parseOptionalBody(httpBodies.empty, body);
     return { userId, ifMatch };
   },
-  fromInvoke: (payload) => ({ ...parseInput(invokePayloads.get, payload), ifMatch: undefined }),
+  fromInvoke: (payload) => ({ ...parseInput(invokePayloads.getSession, payload), ifMatch: undefined }),
   run: async ({ userId, ifMatch }, sessions) => {
     const session = await sessions.get(userId, ifMatch);
     if (session === undefined) throw new NotFoundError('session not found');

@@ -217,7 +217,8 @@ export const contextPatchSchema = contextSchema().check(
     { error: `must set or remove at most ${LIMITS.contextKeysPerWrite} top-level keys at once` },
   ),
   z.superRefine((context: Context, ctx) => {
-    if (!isPlainObject(context)) return;
+    // Runs even when a value is not JSON (already reported above), which has no DynamoDB size.
+    if (!isPlainObject(context) || findContextProblem(context, '', 0)) return;
     for (const [key, value] of Object.entries(context)) {
       if (value !== null && attributeSize(key, value) > LIMITS.contextKeyBytes) {
         ctx.addIssue({
@@ -291,7 +292,7 @@ export const invokePayloads = {
     },
     NOT_OBJECT,
   ),
-  get: z.strictObject({ userId: userIdSchema }, NOT_OBJECT),
+  getSession: z.strictObject({ userId: userIdSchema }, NOT_OBJECT),
   update: z
     .strictObject(
       {

@@ -318,6 +318,13 @@ export function updateRequest(
     ['#context', 'c', patch.context],
   ] as const;
   for (const [mapName, prefix, fields] of nested) {
+    if (fields === null) {
+      // The whole field given as null empties it.
+      attributeNames[mapName] = NAMES[mapName];
+      values[`:${prefix}Empty`] = {};
+      set.push(`${mapName} = :${prefix}Empty`);
+      continue;
+    }
     // An undefined value is "not given" (callers in-process can produce one; JSON cannot).
     const entries = Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
     if (entries.length > 0) attributeNames[mapName] = NAMES[mapName];

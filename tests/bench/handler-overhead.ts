@@ -174,7 +174,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
     {
       name: 'get',
       route: 'GET',
-      handler: h('get'),
+      handler: h('get-session'),
       functionName: 'session-service-dev-getSession',
       expectedStatus: 200,
       needs: 'pool',
@@ -255,7 +255,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...deleteRequest(table, userId, times(), {
+              ...deleteRequest(table, userId, times(userId), {
                 write: writeIdentity('delete', {}, undefined),
                 expectedVersion: side.versions.get(userId),
                 expectedSessionId: undefined,

@@ -157,7 +157,7 @@ async function http(
 
 const INVOKE_PAYLOAD: Record<FunctionName, (userId: string) => Record<string, unknown>> = {
   'create-or-get': (userId) => ({ userId }),
-  get: (userId) => ({ userId }),
+  'get-session': (userId) => ({ userId }),
   update: (userId) => ({ userId, ...JSON.parse(PATCH_BODY) }),
   clear: (userId) => ({ userId }),
   delete: (userId) => ({ userId }),

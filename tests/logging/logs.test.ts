@@ -47,7 +47,7 @@ describe('logs', () => {
       }),
       lambdaContext(),
     );
-    const forbidden = await handlers.get(
+    const forbidden = await handlers['get-session'](
       httpEvent('GET', userId, { headers, sub: 'someone-else' }),
       lambdaContext(),
     );

@@ -23,7 +23,7 @@ const doc = testDocumentClient();
 
 const fns: Record<FunctionName, LambdaHandler> = {
   'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
-  get: (await import('../../functions/get-session.ts')).handler,
+  'get-session': (await import('../../functions/get-session.ts')).handler,
   update: (await import('../../functions/update.ts')).handler,
   clear: (await import('../../functions/clear.ts')).handler,
   delete: (await import('../../functions/delete.ts')).handler,
@@ -49,7 +49,7 @@ async function expiredSession(userId: string): Promise<string> {
     userId,
     crypto.randomUUID(),
     'Website',
-    activityTimes(new Date(Date.now() - 31 * 86_400_000), 30),
+    activityTimes(new Date(Date.now() - 31 * 86_400_000), 30, { userId }),
   );
   await doc.send(new PutCommand({ TableName: inject('tableName'), Item: item }));
   return `"${item.sessionId}.1"`;

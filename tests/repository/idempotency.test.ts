@@ -21,7 +21,7 @@ const doc = testDocumentClient();
 
 const fns: Record<FunctionName, LambdaHandler> = {
   'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
-  get: (await import('../../functions/get-session.ts')).handler,
+  'get-session': (await import('../../functions/get-session.ts')).handler,
   update: (await import('../../functions/update.ts')).handler,
   clear: (await import('../../functions/clear.ts')).handler,
   delete: (await import('../../functions/delete.ts')).handler,

@@ -38,7 +38,7 @@ describe('item size estimate', () => {
 
   it('the largest session the rules allow is at most 32 KB, with a margin', () => {
     const userId = 'u'.repeat(LIMITS.userIdLength);
-    const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), LIMITS.inactiveDaysMax);
+    const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), LIMITS.inactiveDaysMax, { userId });
     const base = newSessionItem(userId, randomUUID(), 'Chatbot', times);
     const write = writeIdentity('createOrGet', {}, 'k'.repeat(LIMITS.idempotencyKeyLength));
     const register = Object.fromEntries(SLOT_NAMES.map((name) => [name, writeEntry(write, randomUUID())]));

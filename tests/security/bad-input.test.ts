@@ -450,20 +450,20 @@ const ROWS: Row[] = [
 
   // Direct invocation: the payload itself
   invoke('an empty payload {}', 'create-or-get', () => ({})),
-  invoke('an empty payload {}', 'get', () => ({})),
+  invoke('an empty payload {}', 'get-session', () => ({})),
   invoke('an empty payload {}', 'update', () => ({})),
   invoke('an empty payload {}', 'clear', () => ({})),
   invoke('an empty payload {}', 'delete', () => ({})),
   invoke('an undefined payload', 'update', () => undefined),
   invoke('a null payload', 'delete', () => null),
   invoke('an array payload', 'create-or-get', (users) => [users.missing]),
-  invoke('a string payload', 'get', (users) => users.existing),
+  invoke('a string payload', 'get-session', (users) => users.existing),
   invoke('a number payload', 'clear', () => 42),
   invoke('a boolean payload', 'delete', () => true),
 
   // Direct invocation: a wrong type for each field
   invoke('userId as a number', 'create-or-get', () => ({ userId: 447700900123 })),
-  invoke('userId as an array', 'get', (users) => ({ userId: [users.existing] })),
+  invoke('userId as an array', 'get-session', (users) => ({ userId: [users.existing] })),
   invoke('source as a number', 'create-or-get', (users) => ({ userId: users.missing, source: 1 })),
   invoke('an unknown source', 'create-or-get', (users) => ({ userId: users.missing, source: 'Email' })),
   invoke('step as a number', 'update', (users) => ({ userId: users.existing, step: 3 })),

@@ -35,7 +35,7 @@ import { assertMatchesOpenApi } from '../support/openapi.ts';
 
 const doc = testDocumentClient();
 const owner = uniqueUserId('fuzz');
-const FUNCTIONS: FunctionName[] = ['create-or-get', 'get', 'update', 'clear', 'delete'];
+const FUNCTIONS: FunctionName[] = ['create-or-get', 'get-session', 'update', 'clear', 'delete'];
 
 let handlers: Record<FunctionName, LambdaHandler>;
 let table: Awaited<ReturnType<typeof isolatedTable>>;
@@ -338,7 +338,7 @@ const versioned = fc.record({ userId: invokeUserId, expectedVersion }, { require
 /** Half the time, the payload that function would take; otherwise anything. */
 const PAYLOAD_OF: Record<FunctionName, fc.Arbitrary<Record<string, unknown>>> = {
   'create-or-get': fc.record({ userId: invokeUserId, source }, { requiredKeys: ['userId'] }),
-  get: fc.record({ userId: invokeUserId }),
+  'get-session': fc.record({ userId: invokeUserId }),
   update: fc.oneof(
     fc.tuple(versioned, validPatch).map(([fields, value]) => ({ ...fields, ...value })),
     fc.record(
@@ -428,7 +428,7 @@ async function checkInvoke(fn: FunctionName, input: unknown): Promise<void> {
 
   expect(typeof response.ok).toBe('boolean');
   if (response.ok) {
-    if ((payloadJson as { userId?: unknown }).userId === owner && fn !== 'get') writes++;
+    if ((payloadJson as { userId?: unknown }).userId === owner && fn !== 'get-session') writes++;
     return;
   }
   expect(['INTERNAL', 'UNAVAILABLE'], JSON.stringify(response)).not.toContain(response.error?.code);

@@ -15,7 +15,7 @@ export async function loadFunctions(): Promise<Record<FunctionName, LambdaHandle
   const asLambda = (handler: unknown) => handler as LambdaHandler;
   return {
     'create-or-get': asLambda(createOrGet.handler),
-    get: asLambda(get.handler),
+    'get-session': asLambda(get.handler),
     update: asLambda(update.handler),
     clear: asLambda(clear.handler),
     delete: asLambda(remove.handler),

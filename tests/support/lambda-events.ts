@@ -13,10 +13,10 @@ export type Method = 'PUT' | 'GET' | 'PATCH' | 'POST' | 'DELETE';
 export const METHODS: readonly Method[] = ['PUT', 'GET', 'PATCH', 'POST', 'DELETE'];
 
 /** The function behind each route, named like its module in functions/. */
-export type FunctionName = 'create-or-get' | 'get' | 'update' | 'clear' | 'delete';
+export type FunctionName = 'create-or-get' | 'get-session' | 'update' | 'clear' | 'delete';
 export const FUNCTION_OF: Record<Method, FunctionName> = {
   PUT: 'create-or-get',
-  GET: 'get',
+  GET: 'get-session',
   PATCH: 'update',
   POST: 'clear',
   DELETE: 'delete',

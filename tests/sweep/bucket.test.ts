@@ -243,7 +243,15 @@ describe('an item written before the activity bucket (exact updatedAt, no update
       { activityShard: stored?.activityShard, updatedAt: stored?.updatedAt },
     ]);
     expect(await sessions.delete('old:delete', { expectedVersion: 3 })).toBe(true);
-    expect(await storedItem(doc, 'old:delete', table.tableName)).toBeUndefined();
+    expect(await sessions.get('old:delete')).toBeUndefined();
+    // As for any session: a tombstone without data, on the bucketed key, that the sweep removes later.
+    const tombstone = await storedItem(doc, 'old:delete', table.tableName);
+    expect(tombstone).toMatchObject({
+      deletedAt: NOW.toISOString(),
+      updatedAtExact: NOW.toISOString(),
+      updatedAt: activityBucketStart('old:delete', NOW, HOUR_MS),
+    });
+    for (const field of ['step', 'booking', 'context']) expect(tombstone).not.toHaveProperty(field);
   });
 
   it('expires exactly, and is replaced by createOrGet once expired', async () => {

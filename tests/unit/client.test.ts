@@ -13,6 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ForbiddenError,
+  IdempotencyKeyReusedError,
   InternalError,
   NotFoundError,
   type Patch,
@@ -20,6 +21,7 @@ import {
   type Session,
   SessionClient,
   type SessionClientOptions,
+  SessionTooLargeError,
   UnauthorizedError,
   UnavailableError,
   UnsupportedMediaTypeError,
@@ -314,6 +316,8 @@ describe('SessionClient', () => {
       ['FORBIDDEN', ForbiddenError],
       ['NOT_FOUND', NotFoundError],
       ['VERSION_CONFLICT', VersionConflictError],
+      ['SESSION_TOO_LARGE', SessionTooLargeError],
+      ['IDEMPOTENCY_KEY_REUSED', IdempotencyKeyReusedError],
       ['PAYLOAD_TOO_LARGE', PayloadTooLargeError],
       ['UNSUPPORTED_MEDIA_TYPE', UnsupportedMediaTypeError],
       ['UNAVAILABLE', UnavailableError],
@@ -559,7 +563,10 @@ describe('SessionClient', () => {
     it('without a key of its own, passes IDEMPOTENCY_KEY_REUSED on as an error', async () => {
       serve([read(5)], [failure('IDEMPOTENCY_KEY_REUSED', 'the key was used for another request')]);
 
-      await expect(testClient().client.mutate(USER, () => ({ step: 'a' }))).rejects.toMatchObject({
+      const result = testClient().client.mutate(USER, () => ({ step: 'a' }));
+      await expect(result).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      await expect(result).rejects.toMatchObject({
+        code: 'IDEMPOTENCY_KEY_REUSED',
         message: 'the key was used for another request',
       });
     });

@@ -4,10 +4,12 @@ import {
   type ErrorCode,
   errorFromBody,
   ForbiddenError,
+  IdempotencyKeyReusedError,
   InternalError,
   NotFoundError,
   PayloadTooLargeError,
   SessionServiceError,
+  SessionTooLargeError,
   UnauthorizedError,
   UnavailableError,
   UnsupportedMediaTypeError,
@@ -22,6 +24,8 @@ const CLASSES = [
   [ForbiddenError, 'FORBIDDEN'],
   [NotFoundError, 'NOT_FOUND'],
   [VersionConflictError, 'VERSION_CONFLICT'],
+  [SessionTooLargeError, 'SESSION_TOO_LARGE'],
+  [IdempotencyKeyReusedError, 'IDEMPOTENCY_KEY_REUSED'],
   [PayloadTooLargeError, 'PAYLOAD_TOO_LARGE'],
   [UnsupportedMediaTypeError, 'UNSUPPORTED_MEDIA_TYPE'],
   [UnavailableError, 'UNAVAILABLE'],
@@ -87,6 +91,13 @@ describe('errorFromBody', () => {
 describe('toErrorBody', () => {
   it.each(Object.entries(HTTP_STATUS) as [ErrorCode, number][])('maps %s to HTTP %d', (code, status) => {
     expect(toErrorBody(errorFromBody({ code, message: 'm' })).status).toBe(status);
+  });
+
+  it.each([
+    ['SESSION_TOO_LARGE', 409],
+    ['IDEMPOTENCY_KEY_REUSED', 422],
+  ] as const)('answers %s with HTTP %d', (code, status) => {
+    expect(HTTP_STATUS[code]).toBe(status);
   });
 
   it.each(CLASSES.filter(([, code]) => HTTP_STATUS[code] < 500))(

@@ -42,7 +42,12 @@ describe('isHttpEvent', () => {
 describe('parseHttpRequest', () => {
   describe('who is calling', () => {
     it('accepts the owner and decodes the path parameter', () => {
-      expect(parse()).toEqual({ userId: USER, expectedVersion: undefined, body: undefined });
+      expect(parse()).toEqual({
+        userId: USER,
+        ifMatch: undefined,
+        idempotencyKey: undefined,
+        body: undefined,
+      });
     });
 
     it('reads the owner from the configured claim', () => {
@@ -74,40 +79,78 @@ describe('parseHttpRequest', () => {
   });
 
   describe('If-Match', () => {
+    const LIFETIME = '6f1c2a4e-0000-4000-8000-000000000000';
     it.each([
       [undefined, undefined],
-      ['*', undefined],
-      [' * ', undefined],
-      ['"1"', 1],
-      ['"42"', 42],
-      [' "7" ', 7],
-      ['"9007199254740991"', 9007199254740991],
+      ['*', {}],
+      [' * ', {}],
+      [`"${LIFETIME}.1"`, { expectedSessionId: LIFETIME, expectedVersion: 1 }],
+      [` "${LIFETIME}.42" `, { expectedSessionId: LIFETIME, expectedVersion: 42 }],
+      [`"${LIFETIME}.9007199254740991"`, { expectedSessionId: LIFETIME, expectedVersion: 9007199254740991 }],
+      // Well-formed tags that can match no session: kept, so they fail as a precondition (412).
+      [`"${LIFETIME}.99999999999999999999"`, { expectedSessionId: LIFETIME, expectedVersion: 1e20 }],
+      ['"7"', { expectedSessionId: '-', expectedVersion: 7 }],
+      ['"12345678901234567"', { expectedSessionId: '-', expectedVersion: Number('12345678901234567') }],
     ])('reads %j as %j', (value, expected) => {
       const headers: Record<string, string> = value === undefined ? {} : { 'if-match': value };
-      expect(parse({ headers }).expectedVersion).toBe(expected);
+      expect(parse({ headers }).ifMatch).toEqual(expected);
     });
 
-    it.each(['W/"1"', '"1", "2"', '1', '"0"', '"01"', '"-1"', '"1.5"', '""', 'abc', '"12345678901234567"'])(
-      'refuses %j with VALIDATION_FAILED naming If-Match',
-      (value) => {
-        expect(() => parse({ headers: { 'if-match': value } })).toThrow(
-          expect.objectContaining({
-            code: 'VALIDATION_FAILED',
-            details: [expect.objectContaining({ path: 'If-Match' })],
-          }),
-        );
-      },
-    );
+    it.each([
+      'W/"1"',
+      '"1", "2"',
+      '1',
+      '"0"',
+      '"01"',
+      '"-1"',
+      '"1.5"',
+      '""',
+      'abc',
+      '"123456789012345678901"',
+      `W/"${LIFETIME}.1"`,
+      `"${LIFETIME}.0"`,
+      `"${LIFETIME}."`,
+      `"${LIFETIME.toUpperCase()}.1"`,
+      `"${LIFETIME}.1", "${LIFETIME}.2"`,
+    ])('refuses %j with VALIDATION_FAILED naming If-Match', (value) => {
+      expect(() => parse({ headers: { 'if-match': value } })).toThrow(
+        expect.objectContaining({
+          code: 'VALIDATION_FAILED',
+          details: [expect.objectContaining({ path: 'If-Match' })],
+        }),
+      );
+    });
 
     it('reads an event with no headers at all', () => {
       const event: APIGatewayProxyEventV2 = { ...httpEvent('GET', USER) };
       delete (event as Partial<APIGatewayProxyEventV2>).headers;
-      expect(parseHttpRequest(event, 'sub')).toMatchObject({ userId: USER, expectedVersion: undefined });
+      expect(parseHttpRequest(event, 'sub')).toMatchObject({ userId: USER, ifMatch: undefined });
     });
 
     it('finds the header under any casing', () => {
-      expect(parse({ headers: { 'If-Match': '"3"' } }).expectedVersion).toBe(3);
+      expect(parse({ headers: { 'If-Match': `"${LIFETIME}.3"` } }).ifMatch).toEqual({
+        expectedSessionId: LIFETIME,
+        expectedVersion: 3,
+      });
     });
+  });
+
+  describe('Idempotency-Key', () => {
+    it.each(['a', 'msg-123', ' spaced key ', 'x'.repeat(255), '~!"#$%'])('reads %j as it is', (value) => {
+      expect(parse({ headers: { 'idempotency-key': value } }).idempotencyKey).toBe(value);
+    });
+
+    it.each(['', 'x'.repeat(256), 'tab\there', 'caf\u00e9', 'line\nbreak'])(
+      'refuses %j with VALIDATION_FAILED naming Idempotency-Key',
+      (value) => {
+        expect(() => parse({ headers: { 'idempotency-key': value } })).toThrow(
+          expect.objectContaining({
+            code: 'VALIDATION_FAILED',
+            details: [expect.objectContaining({ path: 'Idempotency-Key' })],
+          }),
+        );
+      },
+    );
   });
 
   describe('the body', () => {
@@ -192,14 +235,23 @@ describe('httpResponse', () => {
   it('answers a session as JSON with its entity tag', () => {
     const response = httpResponse({ status: 200, session: SESSION });
     expect(response).toMatchObject({ statusCode: 200, headers: { 'Content-Type': 'application/json' } });
-    expect(response.headers?.ETag).toMatch(/^".+"$/);
-    expect(response.headers?.ETag).toContain(String(SESSION.version));
+    expect(response.headers?.ETag).toBe(`"${SESSION.sessionId}.${SESSION.version}"`);
+    expect(response.headers?.['Idempotent-Replayed']).toBeUndefined();
     expect(JSON.parse(String(response.body))).toEqual(SESSION);
   });
 
   it('adds the operation headers', () => {
     const response = httpResponse({ status: 201, session: SESSION, headers: { Location: '/sessions/x' } });
     expect(response.headers).toMatchObject({ Location: '/sessions/x', 'Content-Type': 'application/json' });
+  });
+
+  it('marks a replayed answer, with a session or without one', () => {
+    expect(httpResponse({ status: 200, session: SESSION, replayed: true }).headers).toMatchObject({
+      'Idempotent-Replayed': 'true',
+    });
+    expect(httpResponse({ status: 204, replayed: true }).headers).toMatchObject({
+      'Idempotent-Replayed': 'true',
+    });
   });
 
   it('answers without a body when there is no session', () => {

@@ -174,8 +174,11 @@ describe('direct-invocation payloads', () => {
   it.each([
     ['createOrGet', { userId: 'u1' }],
     ['createOrGet', { userId: 'u1', source: 'Website' }],
-    ['get', { userId: 'u1' }],
+    ['getSession', { userId: 'u1' }],
+    ['createOrGet', { userId: 'u1', idempotencyKey: 'msg-1' }],
     ['update', { userId: 'u1', step: 'a', expectedVersion: 3 }],
+    ['update', { userId: 'u1', step: 'a', expectedVersion: 2 ** 53 + 2, expectedSessionId: 's1' }],
+    ['clear', { userId: 'u1', expectedSessionId: 's1', idempotencyKey: 'msg 2' }],
     ['clear', { userId: 'u1' }],
     ['delete', { userId: 'u1', expectedVersion: Number.MAX_SAFE_INTEGER }],
   ] as [keyof typeof invokePayloads, unknown][])('%s accepts %j', (name, payload) => {
@@ -184,8 +187,13 @@ describe('direct-invocation payloads', () => {
 
   it.each([
     ['createOrGet', { userId: 'u1', source: 'Email' }, 'source', undefined],
-    ['get', {}, 'userId', 'is required'],
-    ['get', { userId: 7 }, 'userId', undefined],
+    ['getSession', {}, 'userId', 'is required'],
+    ['getSession', { userId: 7 }, 'userId', undefined],
+    ['getSession', { userId: 'u1', idempotencyKey: 'k' }, 'idempotencyKey', 'is not a known field'],
+    ['createOrGet', { userId: 'u1', idempotencyKey: '' }, 'idempotencyKey', undefined],
+    ['update', { userId: 'u1', step: 'a', idempotencyKey: 'caf\u00e9' }, 'idempotencyKey', undefined],
+    ['delete', { userId: 'u1', idempotencyKey: 'k'.repeat(256) }, 'idempotencyKey', undefined],
+    ['delete', { userId: 'u1', expectedSessionId: 7 }, 'expectedSessionId', undefined],
     ['update', { userId: 'u1' }, '', undefined],
     ['update', { userId: 'u1', step: 'a', expectedVersion: 0 }, 'expectedVersion', undefined],
     ['clear', { userId: 'u1', expectedVersion: 1.5 }, 'expectedVersion', 'must be a whole number'],
@@ -203,8 +211,12 @@ describe('direct-invocation payloads', () => {
   );
 
   it('tells a missing field from one of the wrong type', () => {
-    expect(rejection(invokePayloads.get, {}).details).toEqual([{ path: 'userId', message: 'is required' }]);
-    expect(rejection(invokePayloads.get, { userId: null }).details[0]?.message).not.toBe('is required');
+    expect(rejection(invokePayloads.getSession, {}).details).toEqual([
+      { path: 'userId', message: 'is required' },
+    ]);
+    expect(rejection(invokePayloads.getSession, { userId: null }).details[0]?.message).not.toBe(
+      'is required',
+    );
   });
 });
 

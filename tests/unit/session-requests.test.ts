@@ -7,15 +7,40 @@ import {
   deleteRequest,
   getRequest,
   inactiveQueryRequest,
+  moveToShardRequest,
   newSessionItem,
   replaceExpiredRequest,
+  shardEntriesRequest,
   updateRequest,
 } from '../../lib/session-requests.ts';
 import { activityBucketStart, activityShardOf, DEFAULT_ACTIVITY_SHARDS } from '../../lib/shard.ts';
+import { WRITE_SLOTS, writeIdentity } from '../../lib/write-register.ts';
 
 const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), 30, { userId: 'u1' });
 const ACTIVITY_SHARDS = DEFAULT_ACTIVITY_SHARDS;
-const IS_LIVE = 'attribute_exists(#userId) AND ' + '(#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)';
+const limits = { contextKeys: 64 };
+const write = { ...writeIdentity('update', {}, 'key-1'), writeId: 'w1' };
+const guard = (expectedVersion?: number) => ({ write, expectedVersion, expectedSessionId: undefined });
+const WAS_ACTIVE = '(#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)';
+const IS_LIVE_SESSION = `(attribute_exists(#userId) AND ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)`;
+/** The register's condition, one clause per slot. */
+const NOT_RECORDED = Array.from(
+  { length: WRITE_SLOTS },
+  (_, slot) => `NOT begins_with(#w${slot}, :writeId)`,
+).join(' AND ');
+
+/** DynamoDB refuses a request that declares a name its expressions do not use, or uses an undeclared one. */
+function expectNamesMatchUse(request: {
+  UpdateExpression?: string | undefined;
+  ConditionExpression?: string | undefined;
+  KeyConditionExpression?: string | undefined;
+  ExpressionAttributeNames?: Record<string, string> | undefined;
+}) {
+  const used = [request.UpdateExpression, request.ConditionExpression, request.KeyConditionExpression]
+    .join(' ')
+    .match(/#\w+/g);
+  expect(Object.keys(request.ExpressionAttributeNames ?? {}).sort()).toEqual([...new Set(used)].sort());
+}
 
 describe('session requests', () => {
   it('computes the activity times from one instant', () => {
@@ -49,18 +74,32 @@ describe('session requests', () => {
     });
   });
 
-  it('replaceExpiredRequest puts the new item only over a session that is no longer live', () => {
+  it('replaceExpiredRequest starts a new lifetime only over an item that holds no live session', () => {
     const item = newSessionItem('u1', 's1', 'Chatbot', times);
-    const request = replaceExpiredRequest('t', item, times.cutoff);
+    const request = replaceExpiredRequest('t', item, times);
     expect(request).toMatchObject({
       TableName: 't',
-      Item: item,
-      ExpressionAttributeValues: { ':cutoff': times.cutoff },
+      Key: { userId: 'u1' },
+      ExpressionAttributeValues: {
+        ':sessionId': 's1',
+        ':source': 'Chatbot',
+        ':cutoff': times.cutoff,
+        ':updatedAtExact': times.updatedAt,
+        ':activityBucket': times.activityBucket,
+        ':activityShard': times.activityShard,
+      },
+      ReturnValues: 'ALL_NEW',
     });
-    expect(request.ConditionExpression).toContain(':cutoff');
-    expect(Object.keys(request.ExpressionAttributeNames ?? {}).sort()).toEqual(
-      [...new Set(request.ConditionExpression?.match(/#\w+/g))].sort(),
+    expect(request.UpdateExpression).toContain('#createdAt = :updatedAtExact');
+    expect(request.UpdateExpression).toMatch(/ REMOVE #deletedAt, #lastWriteId$/);
+    expect(request.ConditionExpression).toBe(
+      `(attribute_not_exists(#userId) OR (NOT ${WAS_ACTIVE})) OR attribute_exists(#deletedAt)`,
     );
+    expectNamesMatchUse(request);
+    const keyed = replaceExpiredRequest('t', item, times, write);
+    expect(keyed.ConditionExpression?.endsWith(` AND ${NOT_RECORDED}`)).toBe(true);
+    expect(keyed.UpdateExpression).toContain('#w0 = :entry');
+    expectNamesMatchUse(keyed);
   });
 
   it("getRequest reads the user's item consistently", () => {
@@ -78,13 +117,23 @@ describe('session requests', () => {
       expect(request.UpdateExpression).toContain('#updatedAt = :activityBucket');
       expect(request.UpdateExpression).toContain('#activityShard = :activityShard');
       expect(request.ReturnValues).toBe('ALL_NEW');
+      expectNamesMatchUse(request);
     });
 
     it('only succeeds on a missing or live session', () => {
       expect(request.ConditionExpression).toBe(
-        'attribute_not_exists(#userId) OR ' + '(#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)',
+        `(attribute_not_exists(#userId) OR ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)`,
       );
       expect(request.ExpressionAttributeValues?.[':cutoff']).toBe(times.cutoff);
+    });
+
+    it('records a keyed call in the write register', () => {
+      const keyed = createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times, write);
+      expect(keyed.ConditionExpression).toBe(
+        `((attribute_not_exists(#userId) OR ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)) AND ${NOT_RECORDED}`,
+      );
+      expect(keyed.ExpressionAttributeValues?.[':writeId']).toBe('w1');
+      expectNamesMatchUse(keyed);
     });
   });
 
@@ -95,14 +144,12 @@ describe('session requests', () => {
         'u1',
         { step: 'a', booking: { name: 'Ada', phone: null }, context: { 'x.y': 1, gone: null } },
         times,
-        { writeId: 'w1', expectedVersion: undefined },
+        guard(),
+        limits,
       );
 
-      expect(request.UpdateExpression).toBe(
-        'SET #version = #version + :one, #updatedAtExact = :updatedAtExact, #updatedAt = :activityBucket, ' +
-          '#activityShard = :activityShard, #expiresAt = :expiresAt, #purgeAt = :purgeAt, ' +
-          '#step = :step, #booking.#b0 = :b0, #context.#c0 = :c0, #lastWriteId = :writeId ' +
-          'REMOVE #booking.#b1, #context.#c1',
+      expect(request.UpdateExpression).toMatch(
+        /^SET #version = #version \+ :one, #updatedAtExact = :updatedAtExact, #updatedAt = :activityBucket, #activityShard = :activityShard, #expiresAt = :expiresAt, #purgeAt = :purgeAt, #step = :step, #booking.#b0 = :b0, #context.#c0 = :c0, #w20 = if_not_exists\(#w19, :none\), .*#w1 = if_not_exists\(#w0, :none\), #w0 = :entry REMOVE #booking.#b1, #context.#c1, #lastWriteId$/,
       );
       expect(request.ExpressionAttributeNames).toMatchObject({
         '#b0': 'name',
@@ -111,48 +158,87 @@ describe('session requests', () => {
         '#c1': 'gone',
       });
       expect(request.ConditionExpression).toBe(
-        `${IS_LIVE} AND (attribute_not_exists(#lastWriteId) OR #lastWriteId <> :writeId)`,
+        `${IS_LIVE_SESSION} AND ${NOT_RECORDED} AND ` +
+          '(size(#context) <= :contextRoom OR (attribute_exists(#context.#c0)))',
       );
       expect(request.ExpressionAttributeValues?.[':writeId']).toBe('w1');
+      expect(request.ExpressionAttributeValues?.[':contextRoom']).toBe(63);
+      expectNamesMatchUse(request);
     });
 
     it('leaves out fields whose value is undefined', () => {
-      const request = updateRequest('t', 'u1', { booking: { service: undefined, name: 'Ada' } }, times, {
-        writeId: 'w1',
-        expectedVersion: undefined,
-      });
+      const request = updateRequest(
+        't',
+        'u1',
+        { booking: { service: undefined, name: 'Ada' } },
+        times,
+        guard(),
+        limits,
+      );
       expect(request.ExpressionAttributeNames).toMatchObject({ '#b0': 'name' });
       expect(Object.values(request.ExpressionAttributeNames ?? {})).not.toContain('service');
+      expectNamesMatchUse(request);
+    });
+
+    it('empties a whole field given as null', () => {
+      const request = updateRequest(
+        't',
+        'u1',
+        { step: null, booking: null, context: null },
+        times,
+        guard(),
+        limits,
+      );
+      expect(request.UpdateExpression).toContain('#step = :step, #booking = :bEmpty, #context = :cEmpty');
+      expect(request.ExpressionAttributeValues).toMatchObject({
+        ':step': null,
+        ':bEmpty': {},
+        ':cEmpty': {},
+      });
+      expect(request.ConditionExpression).not.toContain(':contextRoom');
+      expectNamesMatchUse(request);
     });
 
     it('adds the version to the condition when one is expected', () => {
-      const request = updateRequest('t', 'u1', { step: 'a' }, times, { writeId: 'w1', expectedVersion: 4 });
+      const request = updateRequest('t', 'u1', { step: 'a' }, times, guard(4), limits);
       expect(request.ConditionExpression).toContain('AND #version = :expectedVersion');
       expect(request.ExpressionAttributeValues?.[':expectedVersion']).toBe(4);
+      expectNamesMatchUse(request);
     });
 
     it('declares no attribute name it does not use', () => {
-      const request = updateRequest('t', 'u1', { context: {} }, times, {
-        writeId: 'w1',
-        expectedVersion: undefined,
-      });
+      const request = updateRequest('t', 'u1', { context: {} }, times, guard(), limits);
       expect(Object.keys(request.ExpressionAttributeNames ?? {})).not.toContain('#context');
+      expectNamesMatchUse(request);
     });
   });
 
   it('clearRequest resets the data and keeps the live-session condition', () => {
-    const request = clearRequest('t', 'u1', times, { writeId: 'w1', expectedVersion: undefined });
+    const request = clearRequest('t', 'u1', times, guard());
     expect(request.UpdateExpression).toContain('#step = :null, #booking = :empty, #context = :empty');
-    expect(request.ConditionExpression?.startsWith(`${IS_LIVE} AND `)).toBe(true);
+    expect(request.ConditionExpression?.startsWith(`${IS_LIVE_SESSION} AND `)).toBe(true);
+    expectNamesMatchUse(request);
+    expectNamesMatchUse(clearRequest('t', 'u1', times, guard(3)));
   });
 
-  it('deleteRequest is unconditional without a version, and otherwise fails only on a live, other version', () => {
-    expect(deleteRequest('t', 'u1', times.cutoff, undefined).ConditionExpression).toBeUndefined();
-    expect(deleteRequest('t', 'u1', times.cutoff, 2).ConditionExpression).toBe(
-      'attribute_not_exists(#userId) OR ' +
-        '(NOT (#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)) ' +
-        'OR #version = :expectedVersion',
+  it('deleteRequest turns a live session into a tombstone, checking the version only when one is expected', () => {
+    const unversioned = deleteRequest('t', 'u1', times, guard());
+    expect(unversioned.UpdateExpression).toContain(
+      '#updatedAtExact = :updatedAtExact, #updatedAt = :activityBucket, #activityShard = :activityShard',
     );
+    expect(unversioned.UpdateExpression).toContain('#deletedAt = :updatedAtExact');
+    expect(unversioned.UpdateExpression).toMatch(/ REMOVE #step, #booking, #context, #lastWriteId$/);
+    expect(unversioned.ConditionExpression?.startsWith(`${IS_LIVE_SESSION} AND `)).toBe(true);
+    expect(unversioned.ConditionExpression).not.toContain(':expectedVersion');
+    expectNamesMatchUse(unversioned);
+    const versioned = deleteRequest('t', 'u1', times, guard(2));
+    expect(versioned.ConditionExpression).toMatch(/ AND #version = :expectedVersion$/);
+    expectNamesMatchUse(versioned);
+  });
+
+  it('an expected version beyond 2^53 becomes 0, which no session has, instead of failing to marshal', () => {
+    const request = updateRequest('t', 'u1', { step: 'a' }, times, guard(2 ** 53 + 2), limits);
+    expect(request.ExpressionAttributeValues?.[':expectedVersion']).toBe(0);
   });
 
   it('inactiveQueryRequest reads one shard of the index below the bucket bound', () => {
@@ -163,11 +249,23 @@ describe('session requests', () => {
       ExpressionAttributeValues: { ':shard': 7, ':bucketBound': times.cutoff },
       ReturnConsumedCapacity: 'TOTAL',
     });
+    expectNamesMatchUse(request);
   });
 
   it('deleteIfInactiveRequest deletes only a session still older than the cutoff', () => {
-    expect(deleteIfInactiveRequest('t', 'u1', times.cutoff).ConditionExpression).toBe(
-      'attribute_exists(#userId) AND ' + '(NOT (#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff))',
+    const request = deleteIfInactiveRequest('t', 'u1', times.cutoff);
+    expect(request.ConditionExpression).toBe(`attribute_exists(#userId) AND (NOT ${WAS_ACTIVE})`);
+    expectNamesMatchUse(request);
+    const keeping = deleteIfInactiveRequest('t', 'u1', times.cutoff, 'keep-tombstones');
+    expect(keeping.ConditionExpression).toBe(
+      `attribute_exists(#userId) AND (NOT ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)`,
+    );
+    expectNamesMatchUse(keeping);
+  });
+  it('the backfill builders declare exactly the names they use', () => {
+    expectNamesMatchUse(shardEntriesRequest('t', 3, undefined));
+    expectNamesMatchUse(
+      moveToShardRequest('t', 'u1', { activityShard: 3, updatedAt: times.activityBucket }, 5),
     );
   });
 });
