@@ -1,5 +1,4 @@
-import { config, logger, metrics, repository } from '../lib/runtime.ts';
 import { createSweepHandler } from '../lib/sweep-handler.ts';
 
 /** Scheduled per worker (and invokable on demand): removes sessions inactive longer than the window. */
-export const handler = createSweepHandler({ repository, config, logger, metrics });
+export const handler = createSweepHandler();

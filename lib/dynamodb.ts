@@ -57,25 +57,38 @@ export interface DynamoClientOptions {
 }
 
 /**
+ * The timeouts and attempts of a client built with `options`: 1 s per attempt on AWS, 3 s on a local
+ * DynamoDB, unless set. The sweep derives its safety margin from the same figures.
+ */
+export function clientSettings(
+  options: Pick<DynamoClientOptions, 'endpoint' | 'requestTimeoutMs' | 'maxAttempts'>,
+): { timeouts: { connectionTimeout: number; requestTimeout: number }; maxAttempts: number } {
+  const requestTimeout =
+    options.requestTimeoutMs ??
+    (options.endpoint !== undefined ? DYNAMODB_TIMEOUTS.requestTimeout : AWS_DYNAMODB_REQUEST_TIMEOUT_MS);
+  return {
+    timeouts: {
+      connectionTimeout: Math.min(DYNAMODB_TIMEOUTS.connectionTimeout, requestTimeout),
+      requestTimeout,
+    },
+    maxAttempts: options.maxAttempts ?? DYNAMODB_MAX_ATTEMPTS,
+  };
+}
+
+/**
  * Builds the DynamoDB DocumentClient with explicit timeouts and a bounded retry count. Locally, where no
  * AWS credentials are needed, it uses placeholder ones so nothing goes looking for a profile. It reads no
  * environment: the caller passes what lib/config.ts read.
  */
 export function createDocumentClient(options: DynamoClientOptions = {}): DynamoDBDocumentClient {
-  const local = options.endpoint !== undefined;
-  const placeholder = options.placeholderCredentials ?? local;
-  const requestTimeout =
-    options.requestTimeoutMs ?? (local ? DYNAMODB_TIMEOUTS.requestTimeout : AWS_DYNAMODB_REQUEST_TIMEOUT_MS);
+  const placeholder = options.placeholderCredentials ?? options.endpoint !== undefined;
+  const { timeouts, maxAttempts } = clientSettings(options);
   const client = new DynamoDBClient({
     endpoint: options.endpoint,
     region: options.region ?? 'us-east-1',
-    maxAttempts: options.maxAttempts ?? DYNAMODB_MAX_ATTEMPTS,
+    maxAttempts,
     // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
-    requestHandler: {
-      connectionTimeout: Math.min(DYNAMODB_TIMEOUTS.connectionTimeout, requestTimeout),
-      requestTimeout,
-      throwOnRequestTimeout: true,
-    },
+    requestHandler: { ...timeouts, throwOnRequestTimeout: true },
     ...(placeholder ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   return DynamoDBDocumentClient.from(client, {

@@ -2,7 +2,7 @@
  * The middleware stack of the scheduled sweep: each worker's schedule sends `{"shards": [...]}`, and an
  * operator may invoke it with `{"inactiveDays"?, "dryRun"?, "shards"?}`. Answers `{ok: true, report}` or
  * `{ok: false, error}`.
- * Built from injected pieces (`createSweepHandler`); functions/sweep.ts wires the deployed ones.
+ * Built from injected pieces (`createSweepHandler`); each piece not given is the runtime's shared one.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -10,9 +10,10 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { Config } from './config.ts';
-import { worstCaseRequestMs } from './dynamodb.ts';
+import { clientSettings, type DynamoClientOptions, worstCaseRequestMs } from './dynamodb.ts';
 import { toErrorBody } from './error-response.ts';
 import { SweepInterruptedError, ValidationError } from './errors.ts';
+import * as runtime from './runtime.ts';
 import { parseInput, sweepInputSchema } from './schema.ts';
 import {
   DEFAULT_REPORT_RESERVE_MS,
@@ -23,17 +24,26 @@ import {
 
 /**
  * Time kept back from the Lambda deadline: no request starts once less is left. One request that
- * DynamoDB never answers can take `worstCaseRequestMs()` with its retries, and the report then needs
- * `DEFAULT_REPORT_RESERVE_MS` to be logged and published.
+ * DynamoDB never answers can take `worstCaseRequestMs` of the client's own timeouts and attempts, and the
+ * report then needs `DEFAULT_REPORT_RESERVE_MS` to be logged and published.
  */
-export const SWEEP_SAFETY_MARGIN_MS = worstCaseRequestMs() + DEFAULT_REPORT_RESERVE_MS;
+export function sweepSafetyMarginMs(
+  client: Pick<DynamoClientOptions, 'endpoint' | 'requestTimeoutMs' | 'maxAttempts'> = {},
+): number {
+  const { timeouts, maxAttempts } = clientSettings(client);
+  return worstCaseRequestMs(timeouts, maxAttempts) + DEFAULT_REPORT_RESERVE_MS;
+}
+
+/** The margin with the client's settings on AWS by default (1 s per attempt, 3 attempts). */
+export const SWEEP_SAFETY_MARGIN_MS = sweepSafetyMarginMs();
 
 export interface SweepHandlerDependencies {
   repository: SweepRepository;
-  config: Pick<Config, 'inactiveDays' | 'sweepConcurrency'>;
+  config: Pick<Config, 'inactiveDays' | 'sweepConcurrency'> &
+    Partial<Pick<Config, 'dynamodbEndpoint' | 'dynamodb'>>;
   logger: Logger;
   metrics: Metrics;
-  /** Defaults to SWEEP_SAFETY_MARGIN_MS; pass `worstCaseRequestMs(...)` of the client in use plus the reserve. */
+  /** Defaults to `sweepSafetyMarginMs` of the client that `config` describes. */
   safetyMarginMs?: number;
   /** Time kept to log and publish once requests in flight are aborted; defaults to 1 s. */
   reportReserveMs?: number;
@@ -43,8 +53,21 @@ export type SweepResponse =
   | { ok: true; report: SweepReport }
   | { ok: false; error: ReturnType<typeof toErrorBody>['error'] };
 
-export function createSweepHandler(dependencies: SweepHandlerDependencies) {
-  const { repository, config, logger, metrics } = dependencies;
+/** The sweep's Lambda handler; each dependency not given is the runtime's shared one. */
+export function createSweepHandler(dependencies: Partial<SweepHandlerDependencies> = {}) {
+  const {
+    repository = runtime.repository,
+    config = runtime.config,
+    logger = runtime.logger,
+    metrics = runtime.metrics,
+  } = dependencies;
+  const safetyMarginMs =
+    dependencies.safetyMarginMs ??
+    sweepSafetyMarginMs({
+      endpoint: config.dynamodbEndpoint,
+      requestTimeoutMs: config.dynamodb?.requestTimeoutMs,
+      maxAttempts: config.dynamodb?.maxAttempts,
+    });
 
   /** Emits the sweep's figures as one EMF line; dry runs and rejected calls emit none. */
   function publish(report: SweepReport): void {
@@ -81,7 +104,7 @@ export function createSweepHandler(dependencies: SweepHandlerDependencies) {
           concurrency: config.sweepConcurrency,
           now: new Date(),
           remainingTimeMs: () => context.getRemainingTimeInMillis(),
-          safetyMarginMs: dependencies.safetyMarginMs ?? SWEEP_SAFETY_MARGIN_MS,
+          safetyMarginMs,
           reportReserveMs: dependencies.reportReserveMs ?? DEFAULT_REPORT_RESERVE_MS,
           onError: (error, session) =>
             logger.warn('sweep delete failed', { error: error as Error, updatedAt: session.updatedAt }),

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../lib/session.ts';
 import type { SessionRepository } from '../../lib/session-repository.ts';
+import { propertyParameters } from '../fuzz/parameters.ts';
 import {
   manualClock,
   repositoryFor,
@@ -401,7 +402,7 @@ describe('exactly-once writes: random interleavings (property, fixed seed)', () 
             });
         }
       }),
-      { seed: 20261126, numRuns: 25, endOnFailure: true },
+      propertyParameters({ seed: 20261126, numRuns: 25 }),
     );
   }, 180_000);
 });

@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FUZZ_RUNS } from './parameters.ts';
 
-const PROPERTY_FILES = ['tests/security/fuzz.test.ts', 'tests/repository/model.test.ts'];
+const PROPERTY_FILES = [
+  'tests/security/fuzz.test.ts',
+  'tests/security/error-body.test.ts',
+  'tests/repository/model.test.ts',
+  'tests/faults/exactly-once.test.ts',
+];
 
 const { values } = parseArgs({
   options: { seed: { type: 'string' }, runs: { type: 'string' } },
@@ -33,8 +38,8 @@ const result = spawnSync(
   [
     'node_modules/vitest/vitest.mjs',
     'run',
-    '--config',
-    'tests/vitest.config.ts',
+    '--project',
+    'integration',
     // A property of 20,000 runs takes minutes, far past the suite's per-test limit.
     '--testTimeout=0',
     ...PROPERTY_FILES,

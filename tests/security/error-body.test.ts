@@ -9,6 +9,7 @@ import { handler as update } from '../../functions/update.ts';
 import { ERROR_BODY_LIMITS, toErrorBody } from '../../lib/error-response.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import { LIMITS } from '../../lib/schema.ts';
+import { propertyParameters } from '../fuzz/parameters.ts';
 import { uniqueUserId } from '../support/dynamo.ts';
 import { httpError, invokeError } from '../support/error-envelope.ts';
 import { httpEvent, lambdaContext, readHttp } from '../support/lambda-events.ts';
@@ -67,7 +68,7 @@ describe('error bodies', () => {
           }
         },
       ),
-      { seed: SEED, numRuns: 300 },
+      propertyParameters({ seed: SEED, numRuns: 300 }),
     );
   });
 
@@ -83,7 +84,7 @@ describe('error bodies', () => {
         expect(answer.status).toBeLessThan(500);
         expectBounded(httpError(answer), answer.text);
       }),
-      { seed: SEED, numRuns: 60 },
+      propertyParameters({ seed: SEED, numRuns: 60 }),
     );
   });
 
@@ -103,7 +104,7 @@ describe('error bodies', () => {
           expectBounded(error, JSON.stringify({ error }));
         },
       ),
-      { seed: SEED, numRuns: 40 },
+      propertyParameters({ seed: SEED, numRuns: 40 }),
     );
   });
 

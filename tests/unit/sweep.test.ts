@@ -13,7 +13,7 @@ import { SweepInterruptedError, UnavailableError } from '../../lib/errors.ts';
 import { SERVERLESS_YML } from '../../lib/local/table-definition.ts';
 import type { InactivePage, InactiveSession, SweepOutcome } from '../../lib/session-repository.ts';
 import { type SweepOptions, type SweepRepository, sweepInactiveSessions } from '../../lib/sweep.ts';
-import { createSweepHandler, SWEEP_SAFETY_MARGIN_MS } from '../../lib/sweep-handler.ts';
+import { createSweepHandler, SWEEP_SAFETY_MARGIN_MS, sweepSafetyMarginMs } from '../../lib/sweep-handler.ts';
 import { lambdaContext } from '../support/lambda-events.ts';
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');
@@ -363,14 +363,24 @@ describe('worstCaseRequestMs', () => {
   it('follows the client settings of lib/dynamodb.ts, and the sweep keeps it back plus 1 s to report', () => {
     const perAttempt = DYNAMODB_TIMEOUTS.connectionTimeout + DYNAMODB_TIMEOUTS.requestTimeout;
     expect(worstCaseRequestMs()).toBeGreaterThan(DYNAMODB_MAX_ATTEMPTS * perAttempt);
-    expect(SWEEP_SAFETY_MARGIN_MS).toBe(worstCaseRequestMs() + 1_000);
+    // On AWS: 1 s connection and 1 s request timeout, 3 attempts.
+    const onAws = { connectionTimeout: 1_000, requestTimeout: 1_000 };
+    expect(SWEEP_SAFETY_MARGIN_MS).toBe(worstCaseRequestMs(onAws, 3) + 1_000);
+  });
+
+  it.each([
+    [{ endpoint: 'http://127.0.0.1:8000' }, { connectionTimeout: 1_000, requestTimeout: 3_000 }, 3],
+    [{ requestTimeoutMs: 2_500, maxAttempts: 5 }, { connectionTimeout: 1_000, requestTimeout: 2_500 }, 5],
+    [{ requestTimeoutMs: 500 }, { connectionTimeout: 500, requestTimeout: 500 }, 3],
+  ])('derives the margin from the client that config describes: %j', (client, timeouts, attempts) => {
+    expect(sweepSafetyMarginMs(client)).toBe(worstCaseRequestMs(timeouts, attempts) + 1_000);
   });
 
   it('leaves the sweep most of its Lambda timeout (serverless.yml) to work in', () => {
     const file = parse(readFileSync(SERVERLESS_YML, 'utf8')) as {
-      functions: { sweep: { timeout: number } };
+      params: { default: { sweepTimeout: number } };
     };
-    expect(SWEEP_SAFETY_MARGIN_MS).toBeLessThan((file.functions.sweep.timeout * 1000) / 2);
+    expect(SWEEP_SAFETY_MARGIN_MS).toBeLessThan((file.params.default.sweepTimeout * 1000) / 2);
   });
 });
 
