@@ -267,11 +267,7 @@ export type SessionPatch = z.infer<typeof patchSchema>;
 const versionedUserFields = {
   userId: userIdSchema,
   expectedVersion: z.optional(expectedVersionSchema),
-  expectedSessionId: z.optional(
-    z
-      .string({ error: 'must be a string' })
-      .check(z.maxLength(64, { error: 'must be at most 64 characters' })),
-  ),
+  expectedSessionId: z.optional(text(64)),
   idempotencyKey: z.optional(idempotencyKeySchema),
 };
 

@@ -448,6 +448,22 @@ const ROWS: Row[] = [
     'VALIDATION_FAILED',
   ),
 
+  // If-Match beyond the safe-integer range names no version that can exist: 412, never a 5xx.
+  ...(['PATCH', 'POST', 'DELETE'] as const).flatMap((method) =>
+    ['"9007199254740992"', '"9999999999999999"', '"99999999999999999999"'].map((tag) =>
+      http(
+        `If-Match ${tag}`,
+        method,
+        'existing',
+        method === 'PATCH'
+          ? { body: VALID_PATCH, headers: { 'if-match': tag } }
+          : { headers: { 'if-match': tag } },
+        412,
+        'VERSION_CONFLICT',
+      ),
+    ),
+  ),
+
   // Direct invocation: the payload itself
   invoke('an empty payload {}', 'create-or-get', () => ({})),
   invoke('an empty payload {}', 'get-session', () => ({})),
@@ -490,6 +506,22 @@ const ROWS: Row[] = [
     expectedVersion: '1',
   })),
   invoke('an unknown field', 'delete', (users) => ({ userId: users.existing, force: true })),
+  // An expected version beyond the safe-integer range names no version that can exist: a conflict.
+  ...(['update', 'clear', 'delete'] as const).flatMap((fn) =>
+    [2 ** 53, 1e16, 1e20].map((expectedVersion) =>
+      invoke(
+        `expectedVersion ${expectedVersion}`,
+        fn,
+        (users) => ({ userId: users.existing, expectedVersion, ...(fn === 'update' ? { step: 'a' } : {}) }),
+        'VERSION_CONFLICT',
+      ),
+    ),
+  ),
+  invoke('an unpaired surrogate in expectedSessionId', 'update', (users) => ({
+    userId: users.existing,
+    step: 'a',
+    expectedSessionId: 'session\ud800',
+  })),
   invoke('version', 'update', (users) => ({ userId: users.existing, step: 'a', version: 9 })),
   invoke('sessionId', 'update', (users) => ({ userId: users.existing, step: 'a', sessionId: 'x' })),
   invoke('source', 'update', (users) => ({ userId: users.existing, step: 'a', source: 'Website' })),
