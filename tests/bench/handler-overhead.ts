@@ -172,7 +172,7 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
       kind: 'write',
     },
     {
-      name: 'get',
+      name: 'getSession',
       route: 'GET',
       handler: h('get-session'),
       functionName: 'session-service-dev-getSession',

@@ -2,6 +2,7 @@
  * Renders a run as Markdown: the figures, what each row measures, and the physical limits behind the
  * budgets. The full run writes it to docs/BENCHMARKS.md, so prose and figures always come together.
  */
+import { readFileSync } from 'node:fs';
 import type { CapacityPlan } from '../../lib/capacity/model.ts';
 import { BUDGETS, type BudgetCheck, importWithinBudget, overheadWithinBudget } from './budgets.ts';
 import { type ColdStartResult, type ColdStartRow, SDK_ONLY } from './cold-start.ts';
@@ -156,7 +157,8 @@ function sweepSection(result: BenchResult): string {
 Tables of ${small} and ${large} sessions, each holding the same ${count(plan.sweep.expired)} expired ones
 (inactive 31 to 90 days; the others active within the last 29), items shaped by \`newSessionItem\`
 with their \`activityShard\`, seeded with BatchWriteItem. **index sweep** is \`sweepInactiveSessions\`
-from \`lib/sweep.ts\`: it queries the 16 shards of the \`byUpdatedAt\` index below the cutoff and
+from \`lib/sweep.ts\`: it queries every shard value of the \`byUpdatedAt\` index (256, whatever the shard count in use)
+below the cutoff's bucket bound and
 deletes each candidate with a conditional DeleteItem, 16 at a time. The **Scan baseline**
 (\`tests/bench/scan-sweep-baseline.ts\`, not service code) is how connect-dynamodb's \`reap\` and several
 other session stores do it: a Scan of the whole table with a FilterExpression \`updatedAt < cutoff\`,
@@ -268,7 +270,7 @@ under heavier load (runs of up to 200 s instead of about 60), gave 1.15 to 1.20 
 paired medians, and 1.08 to 1.30 and 1.07 to 1.37 for the old figures.
 
 A real regression still fails it. Appending \`import { parse } from 'yaml'; export const parseYaml = parse;\`
-to \`functions/get.ts\` (113 KiB of minified code in that one bundle; never committed) and running
+to \`functions/get-session.ts\` (113 KiB of minified code in that one bundle; never committed) and running
 \`npm run bench:check\` gave getSession 401.9 KiB and a paired import ratio of 1.26 (1.22–1.30), against
 1.13 to 1.15 for the five unchanged bundles of the same run: the check exited 1 on both the size and the
 import budget (another run of the same change: 1.27, 1.20–1.29). A dependency of that size moves the
@@ -379,7 +381,8 @@ function limitsSection(result: BenchResult): string {
   smaller share there, and this budget is the stricter of the two.
 - **Capacity per operation.** A read of a session (well under 4 KB) is 1 RCU; a write is 1 WCU on the
   table (items are well under 1 KB) plus the \`byUpdatedAt\` index: 1 WCU to add or remove an entry, 2 to
-  move one when the activity time changes. That index is the price of a sweep that never scans.
+  move one when its activity bucket changes, nothing when the write stays in the same bucket and shard.
+  That index is the price of a sweep that never scans.
 - **At the size bound.** A stored session is at most 26,234 bytes under its limits (64 context keys of
   320 bytes, the longest booking, a full write register of 21 entries; computed by the item-size
   estimator in \`tests/repository/size-bound.test.ts\`, under the 32 KB bound). DynamoDB charges an
@@ -387,8 +390,8 @@ function limitsSection(result: BenchResult): string {
   plus 2 on the index (28 WCU), and a strongly consistent read 7 RCU (1 per 4 KB). A typical session with
   a full write register is about 1 KB (the register adds at most 704 bytes).
 - **Sweep reads proportional to the expired sessions, not the table.** A KEYS_ONLY index entry is about
-  ${Math.round(result.sweep.indexEntryBytes)} bytes here, so ${count(result.plan.sweep.expired)} expired sessions are ${units(index[0]?.modelledRcu ?? 0)} RCU of index pages across the 16 shards,
-  whatever the table holds (at least one request per shard, 0.5 RCU each). A Scan is charged for every
+  ${Math.round(result.sweep.indexEntryBytes)} bytes here, so ${count(result.plan.sweep.expired)} expired sessions are ${units(index[0]?.modelledRcu ?? 0)} RCU of index pages across the 256 shard values,
+  whatever the table holds (at least one request per shard value, 0.5 RCU each: 128 RCU per full pass). A Scan is charged for every
   item it reads before its filter: ${largestScan ? `${units(largestScan.modelledRcu)} RCU for ${count(largestScan.tableSize)} sessions` : 'the whole table'}, and ten
   times the table costs ten times that. Deleting is the same for both: one write per expired session.
 - **A cold start with a bundled SDK.** Lambda's init phase starts Node, then imports the handler's
@@ -398,6 +401,12 @@ function limitsSection(result: BenchResult): string {
   and zod, and cap the bundle at ${BUDGETS.bundleKiB} KiB. With \`--enable-source-maps\` (serverless.yml sets it),
   Node also reads and parses each bundle's \`.map\` at import, which the import times above include.`;
 }
+
+/**
+ * What the per-operation metrics add at cold start: measured once against the code before them with
+ * tests/bench/import-cost.ts (the command is in the text), so it is kept as written, not re-measured.
+ */
+const METRICS_COST = readFileSync(new URL('./metrics-cost.md', import.meta.url), 'utf8').trim();
 
 export function renderReport(result: BenchResult, checks: BudgetCheck[]): string {
   const { machine, plan } = result;
@@ -458,5 +467,7 @@ ${
 ${result.writeCost ? writeCostSection(result.writeCost, BUDGETS.conversationWcuPerWrite) : ''}
 
 ${limitsSection(result)}
+
+${METRICS_COST}
 `.replace(/\n{3,}/g, '\n\n');
 }
