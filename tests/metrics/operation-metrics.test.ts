@@ -2,10 +2,11 @@
  * The session functions' metrics: one EMF document per invocation, counted from the response, with the
  * dimensions `service` and `operation` only; and the pure reading of a response into counts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { countsOf, METRIC_NAMES, type OperationMetric } from '../../lib/metrics.ts';
 import { uniqueUserId } from '../support/dynamo.ts';
 import { httpEvent, type LambdaHandler, lambdaContext } from '../support/lambda-events.ts';
+import { captureOutputOf } from '../support/output-capture.ts';
 
 interface EmfDocument {
   _aws: {
@@ -20,21 +21,10 @@ interface EmfDocument {
 
 const isEmf = (entry: Record<string, unknown>) => typeof entry._aws === 'object';
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
 /** Calls `handler` once and returns its answer with the EMF documents it wrote to stdout. */
-async function invoke(handler: LambdaHandler, event: unknown) {
-  lines = [];
-  const response = await handler(event, lambdaContext());
-  const documents = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter(isEmf);
+async function invoke(handler: LambdaHandler, event: unknown, context = lambdaContext()) {
+  const { result: response, output } = await captureOutputOf(() => handler(event, context));
+  const documents = output.json().filter(isEmf);
   return { response, documents: documents as unknown as EmfDocument[] };
 }
 
@@ -110,7 +100,8 @@ describe('sweep metrics', () => {
     const sweep = (await import('../../functions/sweep.ts')).handler as LambdaHandler;
 
     // The longest window: nothing on the shared table is that old, so the run deletes nothing.
-    const { response, documents } = await invoke(sweep, { inactiveDays: 3650 });
+    // With the sweep's own time (900 s): it keeps back a margin longer than a session function's timeout.
+    const { response, documents } = await invoke(sweep, { inactiveDays: 3650 }, lambdaContext(900_000));
 
     expect(response).toMatchObject({ ok: true, report: { complete: true, dryRun: false } });
     expect(documents).toHaveLength(1);
