@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { countsOf, METRIC_NAMES, type OperationMetric } from '../../lib/metrics.ts';
 import { uniqueUserId } from '../support/dynamo.ts';
+import { loadFunctions } from '../support/functions.ts';
 import { httpEvent, type LambdaHandler, lambdaContext } from '../support/lambda-events.ts';
 import { captureOutputOf } from '../support/output-capture.ts';
 
@@ -46,8 +47,7 @@ const nonZero = (document: EmfDocument) =>
 
 describe('operation metrics of the session functions', () => {
   it('emits one document with SessionsCreated for a 201 and one with NotFound for a 404', async () => {
-    const createOrGet = (await import('../../functions/create-or-get.ts')).handler as LambdaHandler;
-    const get = (await import('../../functions/get-session.ts')).handler as LambdaHandler;
+    const { 'create-or-get': createOrGet, 'get-session': get } = await loadFunctions();
     const created = uniqueUserId();
     const missing = uniqueUserId();
 
@@ -64,8 +64,7 @@ describe('operation metrics of the session functions', () => {
   });
 
   it('counts direct invocations from their envelope: created, conflict, validation failure', async () => {
-    const createOrGet = (await import('../../functions/create-or-get.ts')).handler as LambdaHandler;
-    const update = (await import('../../functions/update.ts')).handler as LambdaHandler;
+    const { 'create-or-get': createOrGet, update } = await loadFunctions();
     const userId = uniqueUserId();
 
     const created = await invoke(createOrGet, { userId });
@@ -81,13 +80,13 @@ describe('operation metrics of the session functions', () => {
   });
 
   it.each([
-    ['createOrGet', '../../functions/create-or-get.ts'],
-    ['getSession', '../../functions/get-session.ts'],
-    ['update', '../../functions/update.ts'],
-    ['clear', '../../functions/clear.ts'],
-    ['delete', '../../functions/delete.ts'],
-  ])('names the operation of %s as serverless.yml names the function', async (operation, module) => {
-    const handler = (await import(module)).handler as LambdaHandler;
+    ['createOrGet', 'create-or-get'],
+    ['getSession', 'get-session'],
+    ['update', 'update'],
+    ['clear', 'clear'],
+    ['delete', 'delete'],
+  ] as const)('names the operation of %s as serverless.yml names the function', async (operation, file) => {
+    const handler = (await loadFunctions())[file];
 
     const { documents } = await invoke(handler, { userId: uniqueUserId() });
 
