@@ -13,8 +13,12 @@ export const DYNAMODB_TIMEOUTS = {
 /**
  * On AWS, DynamoDB answers in milliseconds: an attempt that takes a second is retried rather than
  * waited for, so a throttled table does not hold Lambda environments for seconds. One request's worst
- * case, 3 attempts of 1 s plus the SDK's backoff (under 2 s when throttled), keeps even the rare
- * two-request path of a session function inside its 10 s timeout and API Gateway's 30 s.
+ * case without a retry-after hint: 3 attempts of (1 s connection + 1 s request timeout) plus the SDK's
+ * backoff between them (under 1 s, then under 2 s, when throttled), about 9 s. With retry-after hints
+ * each retry may wait up to 5 s more: `worstCaseRequestMs({ connectionTimeout: 1_000, requestTimeout:
+ * 1_000 })`, 19 s. Either way a caller of a session function waits at most its 10 s timeout: the handler
+ * answers 503 UNAVAILABLE 500 ms before it (TIMEOUT_EARLY_MS in lib/session-handler.ts), far inside API
+ * Gateway's 30 s.
  */
 export const AWS_DYNAMODB_REQUEST_TIMEOUT_MS = DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS;
 export const DYNAMODB_MAX_ATTEMPTS = DEFAULT_DYNAMODB_MAX_ATTEMPTS;
@@ -29,7 +33,8 @@ const SDK_BACKOFF = { throttlingBaseMs: 1_000, capMs: 20_000, retryAfterExtraMs:
 /**
  * The longest one request can take before the SDK gives up on it, retries included, when DynamoDB
  * never answers: every attempt spends its connection and request timeouts, and every retry waits its
- * longest backoff. A pure function of the client's settings, so it follows them.
+ * longest backoff, a retry-after hint's extra 5 s included. A pure function of the client's settings,
+ * so it follows them (19 s for 1 s timeouts and 3 attempts; 25 s for the local timeouts).
  */
 export function worstCaseRequestMs(
   timeouts: { connectionTimeout: number; requestTimeout: number } = DYNAMODB_TIMEOUTS,

@@ -96,7 +96,7 @@ export function renderPlan(plan: CapacityPlan): string {
     `  ${usd(plan.monthlyCostUsd).padStart(12)}  total`,
     '',
     'Arithmetic',
-    `  write cost: same bucket ${writeCost.sameBucketWcu} WCU, new bucket ${writeCost.newBucketWcu} WCU, new session ${writeCost.newSessionWcu}, delete ${writeCost.deleteWcu}; ` +
+    `  write cost: same bucket ${writeCost.sameBucketWcu} WCU, new bucket ${writeCost.newBucketWcu} WCU, new session ${writeCost.newSessionWcu}, delete ${writeCost.deleteWcu} (a tombstone), the sweep's removal ${writeCost.sweepDeleteWcu}; ` +
       `a conversation of 15 writes in 10 min: ${n(writeCost.conversationInOneBucketWcuPerWrite, 3)} WCU/write in one bucket, ${n(writeCost.conversationExpectedWcuPerWrite, 3)} counting bucket crossings`,
     `  index: ${n(index.averageMovesPerSecond)} entry moves/s (sessions crossing into a new bucket, spread over the hour) = ${n(index.averageWriteUnits)} WCU/s, ` +
       `+ ${n(index.sweepRemovalsPerSecond)} WCU/s of entries the sweep removes = ${n(index.peakWriteUnits)} WCU/s; ` +

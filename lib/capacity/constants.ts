@@ -27,13 +27,16 @@ export const INDEX_WRITE_UNITS = {
   move: 2,
   /** A new session: its first entry. */
   add: 1,
-  /** A deleted session: its entry goes. */
+  /** An item the sweep deletes (an expired session or a tombstone): its entry goes. */
   remove: 1,
   /** A write that changes no index key attribute (same bucket): nothing. */
   sameBucket: 0,
 } as const;
 
-/** Measured (BENCHMARKS.md section 2): items stay under 1 KB, a session read under 4 KB. */
+/**
+ * Measured (BENCHMARKS.md section 2): items stay under 1 KB, a session read under 4 KB. `write` is any
+ * UpdateItem, the user's delete included (it leaves a tombstone); `delete` is the sweep's DeleteItem.
+ */
 export const TABLE_UNITS = { write: 1, read: 1, delete: 1 } as const;
 
 /** Measured (BENCHMARKS.md, "The physical limits behind the budgets"): one KEYS_ONLY index entry. */

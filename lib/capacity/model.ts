@@ -66,7 +66,14 @@ export interface CapacityPlan {
     sameBucketWcu: number;
     newBucketWcu: number;
     newSessionWcu: number;
+    /**
+     * The user's delete: an UpdateItem that leaves a tombstone, taken to fall in the bucket of the
+     * session's last write (a conversation's end), so its index entry stays; in a new bucket it moves
+     * the entry like any write, `newBucketWcu`.
+     */
     deleteWcu: number;
+    /** The sweep's DeleteItem of an expired session or a tombstone: the item and its index entry go. */
+    sweepDeleteWcu: number;
     /** A typical conversation inside one bucket: table and index units per write. */
     conversationInOneBucketWcuPerWrite: number;
     /** The same, counting the chance that the conversation crosses a bucket boundary. */
@@ -410,7 +417,8 @@ export function planCapacity(input: Workload): CapacityPlan {
       sameBucketWcu,
       newBucketWcu,
       newSessionWcu: TABLE_UNITS.write + INDEX_WRITE_UNITS.add,
-      deleteWcu: TABLE_UNITS.delete + INDEX_WRITE_UNITS.remove,
+      deleteWcu: TABLE_UNITS.write + INDEX_WRITE_UNITS.sameBucket,
+      sweepDeleteWcu: TABLE_UNITS.delete + INDEX_WRITE_UNITS.remove,
       conversationInOneBucketWcuPerWrite: conversationInOneBucket,
       conversationExpectedWcuPerWrite: conversationExpected,
     },

@@ -30,7 +30,18 @@ export function writeCostSection(plan: CapacityPlan, budget: number, heading = '
     ['A write in the same bucket (update, clear, create-or-get of a live session)', 1, 0, cost.sameBucketWcu],
     ['A write in a new bucket: the index entry moves (a delete and a put)', 1, 2, cost.newBucketWcu],
     ['A new session: its first index entry', 1, 1, cost.newSessionWcu],
-    ['A delete (the user or the sweep): the entry goes', 1, 1, cost.deleteWcu],
+    [
+      'A delete by the user: an UpdateItem leaving a tombstone, in the bucket of the last write',
+      1,
+      0,
+      cost.deleteWcu,
+    ],
+    [
+      "The sweep's removal of an expired session or a tombstone (DeleteItem): the entry goes",
+      1,
+      1,
+      cost.sweepDeleteWcu,
+    ],
     [
       `A conversation of ${k} writes in ${POLICY.conversationMinutes} minutes, inside one bucket`,
       k,

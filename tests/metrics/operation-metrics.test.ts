@@ -2,10 +2,12 @@
  * The session functions' metrics: one EMF document per invocation, counted from the response, with the
  * dimensions `service` and `operation` only; and the pure reading of a response into counts.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { countsOf, METRIC_NAMES, type OperationMetric } from '../../lib/metrics.ts';
 import { uniqueUserId } from '../support/dynamo.ts';
+import { loadFunctions } from '../support/functions.ts';
 import { httpEvent, type LambdaHandler, lambdaContext } from '../support/lambda-events.ts';
+import { captureOutputOf } from '../support/output-capture.ts';
 
 interface EmfDocument {
   _aws: {
@@ -20,21 +22,10 @@ interface EmfDocument {
 
 const isEmf = (entry: Record<string, unknown>) => typeof entry._aws === 'object';
 
-let lines: string[] = [];
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-});
-afterEach(() => vi.restoreAllMocks());
-
 /** Calls `handler` once and returns its answer with the EMF documents it wrote to stdout. */
-async function invoke(handler: LambdaHandler, event: unknown, remainingMs?: number) {
-  lines = [];
-  const response = await handler(event, lambdaContext(remainingMs));
-  const documents = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter(isEmf);
+async function invoke(handler: LambdaHandler, event: unknown, context = lambdaContext()) {
+  const { result: response, output } = await captureOutputOf(() => handler(event, context));
+  const documents = output.json().filter(isEmf);
   return { response, documents: documents as unknown as EmfDocument[] };
 }
 
@@ -56,8 +47,7 @@ const nonZero = (document: EmfDocument) =>
 
 describe('operation metrics of the session functions', () => {
   it('emits one document with SessionsCreated for a 201 and one with NotFound for a 404', async () => {
-    const createOrGet = (await import('../../functions/create-or-get.ts')).handler as LambdaHandler;
-    const get = (await import('../../functions/get-session.ts')).handler as LambdaHandler;
+    const { 'create-or-get': createOrGet, 'get-session': get } = await loadFunctions();
     const created = uniqueUserId();
     const missing = uniqueUserId();
 
@@ -74,8 +64,7 @@ describe('operation metrics of the session functions', () => {
   });
 
   it('counts direct invocations from their envelope: created, conflict, validation failure', async () => {
-    const createOrGet = (await import('../../functions/create-or-get.ts')).handler as LambdaHandler;
-    const update = (await import('../../functions/update.ts')).handler as LambdaHandler;
+    const { 'create-or-get': createOrGet, update } = await loadFunctions();
     const userId = uniqueUserId();
 
     const created = await invoke(createOrGet, { userId });
@@ -91,13 +80,13 @@ describe('operation metrics of the session functions', () => {
   });
 
   it.each([
-    ['createOrGet', '../../functions/create-or-get.ts'],
-    ['getSession', '../../functions/get-session.ts'],
-    ['update', '../../functions/update.ts'],
-    ['clear', '../../functions/clear.ts'],
-    ['delete', '../../functions/delete.ts'],
-  ])('names the operation of %s as serverless.yml names the function', async (operation, module) => {
-    const handler = (await import(module)).handler as LambdaHandler;
+    ['createOrGet', 'create-or-get'],
+    ['getSession', 'get-session'],
+    ['update', 'update'],
+    ['clear', 'clear'],
+    ['delete', 'delete'],
+  ] as const)('names the operation of %s as serverless.yml names the function', async (operation, file) => {
+    const handler = (await loadFunctions())[file];
 
     const { documents } = await invoke(handler, { userId: uniqueUserId() });
 
@@ -109,9 +98,9 @@ describe('sweep metrics', () => {
   it('emits one document per run with every sweep metric of the list, SweepIncomplete among them', async () => {
     const sweep = (await import('../../functions/sweep.ts')).handler as LambdaHandler;
 
-    // The longest window: nothing on the shared table is that old, so the run deletes nothing. The
-    // sweep's own timeout leaves it time past its safety margin.
-    const { response, documents } = await invoke(sweep, { inactiveDays: 3650 }, 900_000);
+    // The longest window: nothing on the shared table is that old, so the run deletes nothing.
+    // With the sweep's own time (900 s): it keeps back a margin longer than a session function's timeout.
+    const { response, documents } = await invoke(sweep, { inactiveDays: 3650 }, lambdaContext(900_000));
 
     expect(response).toMatchObject({ ok: true, report: { complete: true, dryRun: false } });
     expect(documents).toHaveLength(1);

@@ -5,15 +5,15 @@
  */
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { activityTimes } from '../../lib/clock.ts';
+import { activityTimes, DAY_MS } from '../../lib/clock.ts';
 import { newSessionItem } from '../../lib/session-requests.ts';
 import { storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
+import { loadFunctions } from '../support/functions.ts';
 import {
   FUNCTION_OF,
   type FunctionName,
   type HttpRequestOptions,
   httpEvent,
-  type LambdaHandler,
   lambdaContext,
   type Method,
   readHttp,
@@ -21,13 +21,7 @@ import {
 
 const doc = testDocumentClient();
 
-const fns: Record<FunctionName, LambdaHandler> = {
-  'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
-  'get-session': (await import('../../functions/get-session.ts')).handler,
-  update: (await import('../../functions/update.ts')).handler,
-  clear: (await import('../../functions/clear.ts')).handler,
-  delete: (await import('../../functions/delete.ts')).handler,
-};
+const fns = await loadFunctions();
 
 async function http(method: Method, userId: string, options: HttpRequestOptions = {}) {
   return readHttp(await fns[FUNCTION_OF[method]](httpEvent(method, userId, options), lambdaContext()));
@@ -49,7 +43,7 @@ async function expiredSession(userId: string): Promise<string> {
     userId,
     crypto.randomUUID(),
     'Website',
-    activityTimes(new Date(Date.now() - 31 * 86_400_000), 30, { userId }),
+    activityTimes(new Date(Date.now() - 31 * DAY_MS), 30, { userId }),
   );
   await doc.send(new PutCommand({ TableName: inject('tableName'), Item: item }));
   return `"${item.sessionId}.1"`;

@@ -6,12 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
+import { loadFunctions } from '../support/functions.ts';
 import {
   FUNCTION_OF,
   type FunctionName,
   type HttpRequestOptions,
   httpEvent,
-  type LambdaHandler,
   lambdaContext,
   type Method,
   readHttp,
@@ -19,13 +19,7 @@ import {
 
 const doc = testDocumentClient();
 
-const fns: Record<FunctionName, LambdaHandler> = {
-  'create-or-get': (await import('../../functions/create-or-get.ts')).handler,
-  'get-session': (await import('../../functions/get-session.ts')).handler,
-  update: (await import('../../functions/update.ts')).handler,
-  clear: (await import('../../functions/clear.ts')).handler,
-  delete: (await import('../../functions/delete.ts')).handler,
-};
+const fns = await loadFunctions();
 
 async function http(method: Method, userId: string, options: HttpRequestOptions = {}) {
   return readHttp(await fns[FUNCTION_OF[method]](httpEvent(method, userId, options), lambdaContext()));

@@ -7,9 +7,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSweepHandler, type SweepResponse } from '../../lib/sweep-handler.ts';
 import { isolatedTable, repositoryFor, storedItem, testDocumentClient } from '../support/dynamo.ts';
+import { captureOutputOf } from '../support/output-capture.ts';
 import { DAY_MS, lambdaContext, type Seed, seedSessions, type TestTable } from './support.ts';
 
 const doc = testDocumentClient();
@@ -67,21 +68,8 @@ async function stored(userIds: string[]) {
  * parsed as JSON. Stderr (Powertools' "No application metrics to publish" warning) is kept apart.
  */
 async function invoke(event: unknown, context: Context = lambdaContext()) {
-  const lines: string[] = [];
-  const warnings: string[] = [];
-  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
-    into.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture(lines));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture(warnings));
-  try {
-    const response = await handler(event, context);
-    return { response, warnings, lines: lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+  const { result: response, output } = await captureOutputOf(() => handler(event, context));
+  return { response, warnings: output.stderr, lines: output.json() };
 }
 
 describe('sweepHandler', () => {

@@ -8,11 +8,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { worstCaseRequestMs } from '../../lib/dynamodb.ts';
 import { createSweepHandler } from '../../lib/sweep-handler.ts';
 import { startBlackHole } from '../support/black-hole.ts';
 import { endpoint, isolatedTable, repositoryFor, testDocumentClient } from '../support/dynamo.ts';
+import { captureOutput } from '../support/output-capture.ts';
 import { DAY_MS, lambdaContext, seedSessions, stopAnswering, type TestTable } from './support.ts';
 
 const REPORT_RESERVE_MS = 500;
@@ -27,29 +28,6 @@ function clientWith(timeouts: { connectionTimeout: number; requestTimeout: numbe
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
-
-/**
- * What the function writes, each line parsed with the time it was written: EMF and logs on stdout, and
- * the logger's ERROR lines, which go to stderr.
- */
-function captureOutput() {
-  const lines: { at: number; line: Record<string, unknown> }[] = [];
-  const capture = (chunk: string | Uint8Array) => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) {
-      lines.push({ at: Date.now(), line: JSON.parse(line) as Record<string, unknown> });
-    }
-    return true;
-  };
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
-  return {
-    lines,
-    restore() {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    },
-  };
 }
 
 interface Variant {
@@ -176,7 +154,12 @@ describe('sweep function', () => {
         expect(dynamo.stoppedAt).toBeDefined();
         expect(blackHole.connections()).toBeGreaterThan(0);
         expect(answeredAt).toBeLessThan(deadline);
-        const logged = output.lines.find(
+        // EMF and logs on stdout, the logger's ERROR lines on stderr; each with the time it was written.
+        const written = output.lines.map(({ text, at }) => ({
+          at,
+          line: JSON.parse(text) as Record<string, unknown>,
+        }));
+        const logged = written.find(
           ({ line }) => line.message === 'sweep finished' || line.message === 'sweep interrupted',
         );
         const report = logged?.line.report as Record<string, number> | undefined;
@@ -191,7 +174,7 @@ describe('sweep function', () => {
         expect(report?.examined).toBeLessThan(variant.expired);
         expect((report?.deleted ?? 0) + (report?.errors ?? 0)).toBe(report?.examined);
         // The metrics went out as one EMF line on stdout, before the deadline, with the report's figures.
-        const emf = output.lines.filter(({ line }) => '_aws' in line);
+        const emf = written.filter(({ line }) => '_aws' in line);
         expect(emf).toHaveLength(1);
         expect(emf[0]?.at).toBeLessThan(deadline);
         expect(emf[0]?.line).toMatchObject({

@@ -50,8 +50,16 @@ describe('planCapacity', () => {
         sameBucketWcu: 1,
         newBucketWcu: 3,
         newSessionWcu: 2,
-        deleteWcu: 2,
       });
+    });
+
+    it("charges a delete as a write that leaves a tombstone, and the sweep's removal 1 + 1 index WCU", () => {
+      // The user's delete is an UpdateItem in the bucket of the session's last write: no index change.
+      expect(plan.writeCost.deleteWcu).toBe(1);
+      // The sweep's DeleteItem of the tombstone (or of an expired session) removes the index entry.
+      expect(plan.writeCost.sweepDeleteWcu).toBe(2);
+      // A deleted session costs 3 WCU from delete to removal, 1 more than one left to expire.
+      expect(plan.writeCost.deleteWcu + plan.writeCost.sweepDeleteWcu).toBe(3);
     });
 
     it('keeps a typical conversation (15 writes in 10 minutes) at or under 1.3 WCU per write', () => {

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { inactiveCutoff } from '../../lib/clock.ts';
+import { DAY_MS, inactiveCutoff } from '../../lib/clock.ts';
 import { DYNAMODB_MAX_ATTEMPTS, DYNAMODB_TIMEOUTS, worstCaseRequestMs } from '../../lib/dynamodb.ts';
 import { SweepInterruptedError, UnavailableError } from '../../lib/errors.ts';
 import { SERVERLESS_YML } from '../../lib/local/table-definition.ts';
@@ -15,9 +15,9 @@ import type { InactivePage, InactiveSession, SweepOutcome } from '../../lib/sess
 import { type SweepOptions, type SweepRepository, sweepInactiveSessions } from '../../lib/sweep.ts';
 import { createSweepHandler, SWEEP_SAFETY_MARGIN_MS, sweepSafetyMarginMs } from '../../lib/sweep-handler.ts';
 import { lambdaContext } from '../support/lambda-events.ts';
+import { type CapturedOutput, captureOutput } from '../support/output-capture.ts';
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');
-const DAY_MS = 24 * 60 * 60 * 1000;
 const CUTOFF = inactiveCutoff(NOW, 30);
 
 /** What the fake does with one delete attempt (1-based) of one user. */
@@ -376,30 +376,34 @@ describe('worstCaseRequestMs', () => {
     expect(sweepSafetyMarginMs(client)).toBe(worstCaseRequestMs(timeouts, attempts) + 1_000);
   });
 
-  it('leaves the sweep most of its Lambda timeout (serverless.yml) to work in', () => {
+  it('leaves the sweep most of its Lambda timeout (serverless.yml) to work in, in every stage', () => {
     const file = parse(readFileSync(SERVERLESS_YML, 'utf8')) as {
-      params: { default: { sweepTimeout: number } };
+      params: Record<string, Record<string, unknown>>;
+      functions: { sweep: { timeout: number | string } };
     };
-    expect(SWEEP_SAFETY_MARGIN_MS).toBeLessThan((file.params.default.sweepTimeout * 1000) / 2);
+    // The timeout is a number or a stage parameter, `${param:<name>}`: a stage's own value over `default`.
+    const { timeout } = file.functions.sweep;
+    const param = /^\$\{param:(\w+)\}$/.exec(String(timeout))?.[1];
+    for (const stage of Object.keys(file.params)) {
+      const seconds =
+        param === undefined ? timeout : (file.params[stage]?.[param] ?? file.params.default?.[param]);
+      expect(seconds, stage).toEqual(expect.any(Number));
+      expect(SWEEP_SAFETY_MARGIN_MS, stage).toBeLessThan((Number(seconds) * 1000) / 2);
+    }
   });
 });
 
 describe('createSweepHandler (in memory)', () => {
-  const output: Record<string, unknown>[] = [];
+  let captured: CapturedOutput | undefined;
   afterEach(() => {
-    vi.restoreAllMocks();
-    output.length = 0;
+    captured?.restore();
+    captured = undefined;
   });
+  /** What the handler wrote, stdout and stderr, each line parsed. */
+  const output = () => captured?.allJson() ?? [];
 
   function handlerOn(repository: SweepRepository) {
-    const capture = (chunk: string | Uint8Array) => {
-      for (const line of String(chunk).split('\n').filter(Boolean)) {
-        output.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      return true;
-    };
-    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    captured = captureOutput();
     return createSweepHandler({
       repository,
       config: { inactiveDays: 30, sweepConcurrency: 4 },
@@ -408,7 +412,7 @@ describe('createSweepHandler (in memory)', () => {
     });
   }
 
-  const emf = () => output.filter((line) => '_aws' in line);
+  const emf = () => output().filter((line) => '_aws' in line);
 
   it('publishes the partial report of an interrupted sweep, logs it, and answers UNAVAILABLE', async () => {
     // Prepare
@@ -425,7 +429,7 @@ describe('createSweepHandler (in memory)', () => {
     expect(emf()).toEqual([
       expect.objectContaining({ SessionsSwept: 20, SessionsSkipped: 0, SweepErrors: 0 }),
     ]);
-    expect(output).toContainEqual(
+    expect(output()).toContainEqual(
       expect.objectContaining({
         level: 'ERROR',
         message: 'sweep interrupted',
@@ -444,7 +448,7 @@ describe('createSweepHandler (in memory)', () => {
     // Assess
     expect(response).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE' } });
     expect(emf()).toEqual([]);
-    expect(output).toContainEqual(
+    expect(output()).toContainEqual(
       expect.objectContaining({
         message: 'sweep interrupted',
         report: expect.objectContaining({ dryRun: true }),
