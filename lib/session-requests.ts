@@ -242,7 +242,7 @@ export function createOrGetRequest(
 
 /**
  * Replaces an expired item or a tombstone with a new session (or creates it if it is gone), unless someone
- * revived or replaced it meanwhile. An UpdateItem rather than a PutItem: the write register and its
+ * revived or replaced it meanwhile. An UpdateItem rather than a PutItem: the write registers and their
  * idempotency keys carry over to the new lifetime, so a replay from the old one is never applied to it.
  */
 export function replaceExpiredRequest(
@@ -409,7 +409,7 @@ export function clearRequest(
 
 /**
  * Deletes the live session by turning it into a tombstone: its data is removed, `deletedAt` is set, and
- * the write register stays, so a retried or replayed delete can tell it deleted it. A tombstone is never
+ * the write registers stay, so a retried or replayed delete can tell it deleted it. A tombstone is never
  * live; create-or-get replaces it, and the sweep (or the TTL backstop) removes it after the window.
  */
 export function deleteRequest(

@@ -142,7 +142,7 @@ describe('session requests', () => {
       expect(request.ExpressionAttributeValues?.[':cutoff']).toBe(times.cutoff);
     });
 
-    it('records a keyed call in the write register', () => {
+    it('records a keyed call in the key register', () => {
       const keyed = createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times, write);
       expect(keyed.ConditionExpression).toBe(
         `((attribute_not_exists(#userId) OR ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)) AND ${NOT_RECORDED}`,
