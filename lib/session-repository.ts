@@ -336,7 +336,7 @@ export class SessionRepository {
 
   /**
    * No live session to delete: an expired item's data is removed all the same (it is dead, and the user
-   * asked for it gone); a tombstone is left to keep its write register. Answers "nothing deleted".
+   * asked for it gone); a tombstone is left to keep its write registers. Answers "nothing deleted".
    */
   async #purgeExpired(userId: string, cutoff: string): Promise<DeleteOutcome> {
     try {

@@ -11,7 +11,7 @@ import type {
 import type { ActivityTimes } from './clock.ts';
 import type { SessionPatch, Source } from './schema.ts';
 import type { SessionItem } from './session.ts';
-import { SLOT_NAMES, type WriteIdentity, writeEntry } from './write-register.ts';
+import { KEY_REGISTER, RETRY_REGISTER, type WriteIdentity, writeEntry } from './write-register.ts';
 
 export const BY_UPDATED_AT_INDEX = 'byUpdatedAt';
 
@@ -40,8 +40,6 @@ function names(...keys: Name[]): Record<string, string> {
   return Object.fromEntries(keys.map((key) => [key, NAMES[key]]));
 }
 
-const SLOT_PLACEHOLDERS = Object.fromEntries(SLOT_NAMES.map((name) => [`#${name}`, name]));
-
 /**
  * The last activity is the exact `updatedAtExact`; an item written before it existed holds the exact
  * time in `updatedAt` (now the bucket start, never later than `updatedAtExact`). So "active since the
@@ -64,16 +62,40 @@ const IS_MISSING_OR_LIVE_SESSION = `(${IS_MISSING_OR_LIVE}) AND ${NOT_DELETED}`;
 const IS_NOT_LIVE_SESSION = `(${IS_NOT_LIVE}) OR attribute_exists(#deletedAt)`;
 const VERSION_MATCHES = '#version = :expectedVersion';
 const SESSION_MATCHES = '#sessionId = :expectedSessionId';
+
+/** One write register's update and condition, built once per register. */
+interface RegisterExpressions {
+  /**
+   * Fails when this very write is already recorded: the SDK retried a request whose answer was lost, or a
+   * caller sent the same idempotency key again. Without it the write would be applied a second time.
+   */
+  notRecorded: string;
+  /** Moves every entry one slot down (the oldest falls off) and puts the new entry in slot 0. */
+  shift: string;
+  names: Record<string, string>;
+}
+
+function registerExpressions(slots: readonly string[]): RegisterExpressions {
+  const moves = slots
+    .slice(1)
+    .map((name, index) => `#${name} = if_not_exists(#${slots[index]}, :none)`)
+    .reverse();
+  return {
+    notRecorded: slots.map((name) => `NOT begins_with(#${name}, :writeId)`).join(' AND '),
+    shift: [...moves, `#${slots[0]} = :entry`].join(', '),
+    names: Object.fromEntries(slots.map((name) => [`#${name}`, name])),
+  };
+}
+
 /**
- * Fails when this very write is already recorded: the SDK retried a request whose answer was lost, or a
- * caller sent the same idempotency key again. Without it the write would be applied a second time.
+ * A write checks and shifts only the register of its kind. That is enough: a keyed id (a hash of the key)
+ * is only ever recorded in the key register (also by writes from before the split, whose single register
+ * is the key register now), and an unkeyed id is random per call and only ever recorded, in the retry
+ * register, by that call's own attempts. It also keeps the largest update's condition (3,268 characters
+ * keyed) clear of DynamoDB's 4 KB expression limit (tests/unit/session-requests.test.ts checks it).
  */
-const NOT_RECORDED = SLOT_NAMES.map((name) => `NOT begins_with(#${name}, :writeId)`).join(' AND ');
-/** Moves every entry one slot down (the oldest falls off); `#w0` is then set to the new entry. */
-const SHIFT = SLOT_NAMES.slice(1)
-  .map((name, index) => `#${name} = if_not_exists(#${SLOT_NAMES[index]}, :none)`)
-  .reverse()
-  .join(', ');
+const KEY_EXPRESSIONS = registerExpressions(KEY_REGISTER);
+const RETRY_EXPRESSIONS = registerExpressions(RETRY_REGISTER);
 
 /** What makes a conditional write safe to send more than once, and optionally version-checked. */
 export interface WriteGuard {
@@ -83,12 +105,13 @@ export interface WriteGuard {
   expectedSessionId: string | undefined;
 }
 
-/** The register update and its condition. */
+/** The register update and its condition, in the register of the write's kind. */
 function recordWrite(write: WriteIdentity, candidateSessionId?: string) {
+  const register = write.keyed ? KEY_EXPRESSIONS : RETRY_EXPRESSIONS;
   return {
-    set: [SHIFT, '#w0 = :entry'],
-    condition: NOT_RECORDED,
-    names: SLOT_PLACEHOLDERS,
+    set: [register.shift],
+    condition: register.notRecorded,
+    names: register.names,
     values: { ':none': null, ':entry': writeEntry(write, candidateSessionId), ':writeId': write.writeId },
   };
 }
@@ -219,7 +242,7 @@ export function createOrGetRequest(
 
 /**
  * Replaces an expired item or a tombstone with a new session (or creates it if it is gone), unless someone
- * revived or replaced it meanwhile. An UpdateItem rather than a PutItem: the write register and its
+ * revived or replaced it meanwhile. An UpdateItem rather than a PutItem: the write registers and their
  * idempotency keys carry over to the new lifetime, so a replay from the old one is never applied to it.
  */
 export function replaceExpiredRequest(
@@ -386,7 +409,7 @@ export function clearRequest(
 
 /**
  * Deletes the live session by turning it into a tombstone: its data is removed, `deletedAt` is set, and
- * the write register stays, so a retried or replayed delete can tell it deleted it. A tombstone is never
+ * the write registers stay, so a retried or replayed delete can tell it deleted it. A tombstone is never
  * live; create-or-get replaces it, and the sweep (or the TTL backstop) removes it after the window.
  */
 export function deleteRequest(

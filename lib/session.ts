@@ -16,8 +16,9 @@ export interface Session {
 
 /**
  * A session as stored: the public fields plus the index shard, the TTL backstop, `deletedAt` on a
- * tombstone, and the write register `w0`…`w20` (see lib/write-register.ts). Items written before the
- * register existed may still hold `lastWriteId`; every write removes it.
+ * tombstone, and the write registers `w0`…`w20` (keyed writes) and `r0`…`r7` (unkeyed ones; see
+ * lib/write-register.ts). Items written before the registers existed may still hold `lastWriteId`; every
+ * write removes it.
  */
 export interface SessionItem extends Session {
   /**

@@ -1,28 +1,48 @@
 /**
- * The write register: what a session remembers of its last writes, so that a write sent twice (the SDK
+ * The write registers: what a session remembers of its last writes, so that a write sent twice (the SDK
  * retrying after a lost answer, or a caller repeating an idempotency key) is applied once.
  *
- * It is a shift register of WRITE_SLOTS top-level attributes `w0`…`w20`, updated inside the write itself:
- * each recorded write moves every entry one slot down (the oldest falls off) and puts itself in `w0`, on
- * the condition that its id begins no slot. One mechanism serves both kinds of write: a keyed write's id
- * is a hash of its idempotency key, an unkeyed write's id is random.
+ * Two shift registers of top-level attributes, updated inside the write itself: each recorded write moves
+ * the entries of ITS register one slot down (the oldest falls off) and puts itself in slot 0, on the
+ * condition that its id begins no slot of that register.
+ * - The key register `w0`…`w20` (KEY_SLOTS) holds keyed writes only; its id is a hash of the idempotency
+ *   key. Only keyed writes shift it, so unkeyed writes (a website's PATCHes) never push a key out.
+ * - The retry register `r0`…`r7` (RETRY_SLOTS) holds unkeyed writes; its id is random per call and guards
+ *   only the SDK's retries of that call.
+ * The key register keeps the names of the earlier single register, which held every write: in an item
+ * written before the split it simply goes on as the key register (its old unkeyed entries, random ids,
+ * fall off as keyed writes follow), so no key recorded then is forgotten sooner than it was.
  *
  * An entry is one fixed-layout string of at most 31 characters: the write id (12), a hash of the request
  * (8: operation, input, precondition), a per-request nonce (4), the operation (1) and, for create-or-get,
- * the first 6 characters of the sessionId it would create. Full, the register adds about 0.6 KB to an item.
+ * the first 6 characters of the sessionId it would create. Full, both registers add about 0.9 KB to an item.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-/** A key is still honoured after WRITE_SLOTS - 1 later recorded writes of the same user. */
-export const WRITE_SLOTS = 21;
+/**
+ * Slots of the key register: a key is still honoured after KEY_SLOTS - 1 = 20 later keyed writes of the
+ * same user, whatever number of unkeyed writes came between; the 21st later keyed write forgets it.
+ */
+export const KEY_SLOTS = 21;
 
-export const SLOT_NAMES: readonly string[] = Array.from({ length: WRITE_SLOTS }, (_, slot) => `w${slot}`);
+/**
+ * Slots of the retry register. An unkeyed write's id is random per call, so only that call's own retries
+ * ever look for it: the SDK's attempts (3 by default) within the function's 10 s timeout. Its entry
+ * survives 7 later unkeyed writes to the same session, so a retry is recognised unless 8 or more other
+ * unkeyed writes land on that one user's session within those seconds, far more than one person's
+ * website or a chatbot turn writes (about one write per interaction). A caller that needs more writes a
+ * key. Each slot costs at most 27 bytes of item size.
+ */
+export const RETRY_SLOTS = 8;
+
+export const KEY_REGISTER: readonly string[] = Array.from({ length: KEY_SLOTS }, (_, slot) => `w${slot}`);
+export const RETRY_REGISTER: readonly string[] = Array.from({ length: RETRY_SLOTS }, (_, slot) => `r${slot}`);
 
 /** The operations that record themselves, as stored in an entry. */
 export const OPERATION_CODES = { update: 'u', clear: 'c', delete: 'd', createOrGet: 'p' } as const;
 export type RecordedOperation = keyof typeof OPERATION_CODES;
 
-/** 72 bits: two keys of one user colliding among 21 entries is about 2^-64 likely. */
+/** 72 bits: two ids of one user colliding among 29 entries is about 2^-63 likely. */
 const ID_CHARS = 12;
 /** 48 bits: enough to tell a key reused for another request. */
 const REQUEST_HASH_CHARS = 8;
@@ -96,13 +116,16 @@ export interface RecordedWrite {
   candidatePrefix: string;
 }
 
-/** The entry of `writeId` in a stored item, if the register still holds it. */
+/**
+ * The entry of `writeId` in a stored item, if either register still holds it (an id is only ever recorded
+ * in the register of its kind; looking in both costs nothing on this rare path).
+ */
 export function findRecordedWrite(
   item: Record<string, unknown> | undefined,
   writeId: string,
 ): RecordedWrite | undefined {
   if (item === undefined) return undefined;
-  for (const name of SLOT_NAMES) {
+  for (const name of [...KEY_REGISTER, ...RETRY_REGISTER]) {
     const slot = item[name];
     if (typeof slot !== 'string' || !slot.startsWith(writeId)) continue;
     let at = ID_CHARS;

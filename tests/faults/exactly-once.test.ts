@@ -2,7 +2,7 @@
  * Exactly-once writes under faults injected below the SDK's retry layer (wire.ts): for every write
  * operation, every fault on the attempt that writes, and another caller writing between that attempt and
  * the SDK's retry, every acknowledged write is applied exactly once, no retry is applied after a later
- * acknowledged write, and every caller is told the truth.
+ * acknowledged write, and every caller is told the truth. Then the windows of the two write registers.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
@@ -405,4 +405,38 @@ describe('exactly-once writes: random interleavings (property, fixed seed)', () 
       propertyParameters({ seed: 20261126, numRuns: 25 }),
     );
   }, 180_000);
+});
+
+describe("exactly-once writes: the registers' windows", () => {
+  /**
+   * Our update's answer is lost after DynamoDB applied it; `others` unkeyed updates land before the SDK's
+   * retry. Answers how many times ours was applied, from the stored version.
+   */
+  async function lostAnswerWithWritesBetween(writesBetween: number, options: { idempotencyKey?: string }) {
+    time.set(new Date('2026-11-26T10:00:00.000Z'));
+    freshClient();
+    const userId = uniqueUserId('exactly-once');
+    await others.createOrGet(userId);
+    const v0 = (await others.update(userId, { step: 'start' })).version;
+    const between = async () => {
+      for (let i = 0; i < writesBetween; i++) await others.update(userId, { context: { [`other${i}`]: i } });
+    };
+    const ourAnswer = await withFault(ourDoc, 'answer lost after the write', 1, between, () =>
+      answer(ours.update(userId, OUR_PATCH, options)),
+    );
+    expect(ourAnswer.ok, JSON.stringify(ourAnswer)).toBe(true);
+    return Number((await storedItem(ourDoc, userId))?.version) - v0 - writesBetween;
+  }
+
+  // The figures README.md and SECURITY.md give: the retry register holds an unkeyed write through 7 later
+  // unkeyed writes, and a key through any number of them.
+  it("an unkeyed write's retry is recognised with 7 other unkeyed writes between (the retry register's depth)", async () => {
+    expect(await lostAnswerWithWritesBetween(7, {})).toBe(1);
+  });
+
+  it("beyond that window (8 other unkeyed writes within one call's retries) only a key keeps it once", async () => {
+    // The documented limit of the retry register: its entry has fallen off, so the retry applies again.
+    expect(await lostAnswerWithWritesBetween(8, {})).toBe(2);
+    expect(await lostAnswerWithWritesBetween(24, { idempotencyKey: 'msg-window' })).toBe(1);
+  });
 });

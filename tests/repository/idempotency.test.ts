@@ -1,10 +1,12 @@
 /**
  * Idempotency keys over HTTP (`Idempotency-Key`) and direct invocation (`idempotencyKey`), through the
  * real functions in-process: a repeat is applied once and answers as the first request did, marked as a
- * replay; a key reused for another request is refused; keys outlive 20 later writes; concurrent first uses
- * apply once.
+ * replay; a key reused for another request is refused; keys outlive 20 later keyed writes and any number
+ * of unkeyed ones; concurrent first uses apply once.
  */
-import { describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
 import { storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
 import { loadFunctions } from '../support/functions.ts';
 import {
@@ -86,23 +88,65 @@ describe('idempotency keys over HTTP', () => {
     expect(await storedItem(doc, userId)).toEqual(before);
   });
 
-  it('a key is still honoured after 20 later writes, and forgotten after 21', async () => {
+  it('a key is still honoured after 100 later unkeyed writes and 20 later keyed ones, and forgotten after 21 keyed ones', async () => {
     const userId = await newSession();
     const body = { json: { context: { counter: 1 } }, headers: key('msg-3') };
     expect((await http('PATCH', userId, body)).status).toBe(200);
-    for (let i = 0; i < 20; i++)
-      expect((await http('PATCH', userId, { json: { step: `s${i}` } })).status).toBe(200);
-    const versionAfter21 = (await storedItem(doc, userId))?.version;
-
+    // A website's unkeyed PATCHes never push a key out.
+    for (let i = 0; i < 100; i++)
+      expect((await http('PATCH', userId, { json: { step: `web${i}` } })).status).toBe(200);
+    const afterUnkeyed = await storedItem(doc, userId);
     const replay = await http('PATCH', userId, body);
     expect(replay.headers['Idempotent-Replayed']).toBe('true');
-    expect((await storedItem(doc, userId))?.version).toBe(versionAfter21);
+    expect(await storedItem(doc, userId)).toEqual(afterUnkeyed);
 
-    // A 21st later write pushes the key out of the register: the same request is then a new write.
-    expect((await http('PATCH', userId, { json: { step: 'last' } })).status).toBe(200);
+    for (let i = 0; i < 20; i++) {
+      const later = await http('PATCH', userId, { json: { step: `bot${i}` }, headers: key(`later-${i}`) });
+      expect(later.status).toBe(200);
+    }
+    const after20Keyed = await storedItem(doc, userId);
+    expect((await http('PATCH', userId, body)).headers['Idempotent-Replayed']).toBe('true');
+    expect(await storedItem(doc, userId)).toEqual(after20Keyed);
+
+    // A 21st later keyed write pushes the key out of the key register: the same request is then a new write.
+    expect((await http('PATCH', userId, { json: { step: 'last' }, headers: key('later-20') })).status).toBe(
+      200,
+    );
     const applied = await http('PATCH', userId, body);
+    expect(applied.status).toBe(200);
     expect(applied.headers).not.toHaveProperty('Idempotent-Replayed');
-    expect((await storedItem(doc, userId))?.version).toBe(Number(versionAfter21) + 2);
+    expect((await storedItem(doc, userId))?.version).toBe(Number(after20Keyed?.version) + 2);
+  });
+
+  it('a key recorded in the single register of an item written before the registers were split is still honoured', async () => {
+    const userId = await newSession();
+    const body = { json: { step: 'booked' }, headers: key('msg-old') };
+    expect((await http('PATCH', userId, body)).status).toBe(200);
+    // Rewrite the item as the earlier layout stored it: every write, keyed or not, in `w0`…`w20`; here the
+    // key has 15 later writes before it (unkeyed entries, random ids) and 5 older ones after it.
+    const stored = (await storedItem(doc, userId)) as Record<string, unknown>;
+    const oldEntry = () => `${randomBytes(9).toString('base64url')}AAAAAAAAAAAAu`;
+    const legacy: Record<string, unknown> = { ...stored };
+    for (let slot = 0; slot < 21; slot++) legacy[`w${slot}`] = slot === 15 ? stored.w0 : oldEntry();
+    await doc.send(new PutCommand({ TableName: inject('tableName'), Item: legacy }));
+
+    // Unkeyed writes go to the retry register and leave the old register alone.
+    for (let i = 0; i < 30; i++)
+      expect((await http('PATCH', userId, { json: { step: `web${i}` } })).status).toBe(200);
+    const afterUnkeyed = await storedItem(doc, userId);
+    expect(afterUnkeyed?.w15).toBe(stored.w0);
+    expect((await http('PATCH', userId, body)).headers['Idempotent-Replayed']).toBe('true');
+    expect(await storedItem(doc, userId)).toEqual(afterUnkeyed);
+
+    // Keyed writes shift it as the key register: 5 more keep the key (in `w20`), a 6th forgets it.
+    for (let i = 0; i < 5; i++)
+      await http('PATCH', userId, { json: { step: `bot${i}` }, headers: key(`later-${i}`) });
+    expect((await http('PATCH', userId, body)).headers['Idempotent-Replayed']).toBe('true');
+    await http('PATCH', userId, { json: { step: 'bot5' }, headers: key('later-5') });
+    const applied = await http('PATCH', userId, body);
+    expect(applied.status).toBe(200);
+    expect(applied.headers).not.toHaveProperty('Idempotent-Replayed');
+    expect(await storedItem(doc, userId)).not.toHaveProperty('w21');
   });
 
   it('concurrent first uses of one key apply once, and all succeed', async () => {
@@ -192,15 +236,22 @@ describe('idempotency keys by direct invocation', () => {
     expect(await storedItem(doc, userId)).toEqual(before);
   });
 
-  it('a key is still honoured after 20 later writes', async () => {
+  it('a key is still honoured after 100 later unkeyed writes and 20 later keyed ones, and forgotten after 21 keyed ones', async () => {
     const userId = await newSession();
     const payload = { userId, context: { counter: 1 }, idempotencyKey: 'wamid.4' };
     await invoke('update', payload);
-    for (let i = 0; i < 20; i++) await invoke('update', { userId, step: `s${i}` });
+    for (let i = 0; i < 100; i++) await invoke('update', { userId, step: `s${i}` });
+    for (let i = 0; i < 20; i++)
+      await invoke('update', { userId, step: `k${i}`, idempotencyKey: `later.${i}` });
     const before = await storedItem(doc, userId);
 
     expect(await invoke('update', payload)).toMatchObject({ ok: true, replayed: true });
     expect(await storedItem(doc, userId)).toEqual(before);
+
+    await invoke('update', { userId, step: 'last', idempotencyKey: 'later.20' });
+    const applied = await invoke('update', payload);
+    expect(applied).toMatchObject({ ok: true, session: { version: Number(before?.version) + 2 } });
+    expect(applied).not.toHaveProperty('replayed');
   });
 
   it('concurrent first uses of one key apply once, and all succeed', async () => {

@@ -1,8 +1,8 @@
 /**
  * The stored item stays within LIMITS.itemBytes (32 KB as DynamoDB counts item size) over any number of
  * writes. The rules that bound it: every field's own limit, at most LIMITS.contextKeysStored top-level
- * context keys (checked inside the write's condition), each at most LIMITS.contextKeyBytes, and a write
- * register of WRITE_SLOTS fixed-size entries.
+ * context keys (checked inside the write's condition), each at most LIMITS.contextKeyBytes, and two write
+ * registers of fixed-size entries (KEY_SLOTS keyed writes, RETRY_SLOTS unkeyed ones).
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { activityTimes } from '../../lib/clock.ts';
 import { attributeSize, itemSize, valueSize } from '../../lib/item-size.ts';
 import { LIMITS } from '../../lib/schema.ts';
 import { newSessionItem } from '../../lib/session-requests.ts';
-import { SLOT_NAMES, writeEntry, writeIdentity } from '../../lib/write-register.ts';
+import { KEY_REGISTER, RETRY_REGISTER, writeEntry, writeIdentity } from '../../lib/write-register.ts';
 import { repositoryFor, storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
 
 /** A string of `characters` UTF-16 units that costs the most UTF-8 bytes: 3 per unit. */
@@ -40,8 +40,14 @@ describe('item size estimate', () => {
     const userId = 'u'.repeat(LIMITS.userIdLength);
     const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), LIMITS.inactiveDaysMax, { userId });
     const base = newSessionItem(userId, randomUUID(), 'Chatbot', times);
-    const write = writeIdentity('createOrGet', {}, 'k'.repeat(LIMITS.idempotencyKeyLength));
-    const register = Object.fromEntries(SLOT_NAMES.map((name) => [name, writeEntry(write, randomUUID())]));
+    // Both registers full of their longest entries: keyed create-or-gets (with the candidate sessionId)
+    // and unkeyed writes (an unkeyed create-or-get records nothing).
+    const keyed = writeIdentity('createOrGet', {}, 'k'.repeat(LIMITS.idempotencyKeyLength));
+    const unkeyed = writeIdentity('update', {}, undefined);
+    const registers = {
+      ...Object.fromEntries(KEY_REGISTER.map((name) => [name, writeEntry(keyed, randomUUID())])),
+      ...Object.fromEntries(RETRY_REGISTER.map((name) => [name, writeEntry(unkeyed)])),
+    };
     const largest = {
       ...base,
       version: Number.MAX_SAFE_INTEGER,
@@ -57,7 +63,7 @@ describe('item size estimate', () => {
         notes: widest(LIMITS.notes),
       },
       context: Object.fromEntries(Array.from({ length: LIMITS.contextKeysStored }, (_, i) => fullKey(i))),
-      ...register,
+      ...registers,
       // Attributes some items carry: a tombstone's deletion time, a write id from before the register,
       // and room for one more timestamp beside updatedAt.
       deletedAt: times.updatedAt,
@@ -68,7 +74,8 @@ describe('item size estimate', () => {
     const size = itemSize(largest);
 
     expect(size).toBeLessThanOrEqual(LIMITS.itemBytes);
-    // The figure the README and BENCHMARKS.md quote.
+    // The figures the README, SECURITY.md and BENCHMARKS.md quote.
+    expect(size).toBe(26_450);
     expect(Math.ceil(size / 1024)).toBe(26);
   });
 });
@@ -93,13 +100,12 @@ describe('size bound on a stored session (1,000 writes of new context keys)', ()
     let largest = 0;
     for (let i = 0; i < 1000; i++) {
       const [name, value] = fullKey(i);
-      // Every write carries an idempotency key, so the register is full of keyed entries.
-      const outcome = await sessions
-        .update(userId, { context: { [name]: value } }, { idempotencyKey: `${'k'.repeat(200)}-${i}` })
-        .then(
-          () => 'accepted',
-          (error: { code?: string }) => error.code,
-        );
+      // Two writes in three carry an idempotency key, the third none, so both registers fill up.
+      const options = i % 3 === 0 ? {} : { idempotencyKey: `${'k'.repeat(200)}-${i}` };
+      const outcome = await sessions.update(userId, { context: { [name]: value } }, options).then(
+        () => 'accepted',
+        (error: { code?: string }) => error.code,
+      );
       if (outcome === 'accepted') accepted++;
       else {
         expect(outcome).toBe('SESSION_TOO_LARGE');
@@ -112,6 +118,9 @@ describe('size bound on a stored session (1,000 writes of new context keys)', ()
 
     expect(accepted).toBe(LIMITS.contextKeysStored);
     expect(refused).toBe(1000 - LIMITS.contextKeysStored);
+    // The bound held with both registers full.
+    const full = await storedItem(doc, userId);
+    for (const slot of [...KEY_REGISTER, ...RETRY_REGISTER]) expect(typeof full?.[slot]).toBe('string');
     // Overwriting a key that exists still works at the bound.
     const [name0] = fullKey(0);
     await expect(sessions.update(userId, { context: { [name0]: 'small' } })).resolves.toMatchObject({

@@ -14,20 +14,35 @@ import {
   updateRequest,
 } from '../../lib/session-requests.ts';
 import { activityBucketStart, activityShardOf, DEFAULT_ACTIVITY_SHARDS } from '../../lib/shard.ts';
-import { WRITE_SLOTS, writeIdentity } from '../../lib/write-register.ts';
+import { KEY_SLOTS, RETRY_SLOTS, writeIdentity } from '../../lib/write-register.ts';
 
 const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), 30, { userId: 'u1' });
 const ACTIVITY_SHARDS = DEFAULT_ACTIVITY_SHARDS;
 const limits = { contextKeys: 64 };
 const write = { ...writeIdentity('update', {}, 'key-1'), writeId: 'w1' };
+const unkeyedWrite = { ...writeIdentity('update', {}, undefined), writeId: 'r1' };
 const guard = (expectedVersion?: number) => ({ write, expectedVersion, expectedSessionId: undefined });
+const unkeyedGuard = (expectedVersion?: number) => ({
+  write: unkeyedWrite,
+  expectedVersion,
+  expectedSessionId: undefined,
+});
 const WAS_ACTIVE = '(#updatedAtExact >= :cutoff OR #updatedAt >= :cutoff)';
 const IS_LIVE_SESSION = `(attribute_exists(#userId) AND ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)`;
-/** The register's condition, one clause per slot. */
-const NOT_RECORDED = Array.from(
-  { length: WRITE_SLOTS },
-  (_, slot) => `NOT begins_with(#w${slot}, :writeId)`,
-).join(' AND ');
+/** A register's condition, one clause per slot: the key register `w*`, the retry register `r*`. */
+const notRecorded = (prefix: string, slots: number) =>
+  Array.from({ length: slots }, (_, slot) => `NOT begins_with(#${prefix}${slot}, :writeId)`).join(' AND ');
+const NOT_RECORDED = notRecorded('w', KEY_SLOTS);
+const NOT_RETRIED = notRecorded('r', RETRY_SLOTS);
+/** A register's shift: slot N takes slot N-1's entry (or null), from the last slot down; slot 0 the new one. */
+const shift = (prefix: string, slots: number) =>
+  [
+    ...Array.from(
+      { length: slots - 1 },
+      (_, index) => `#${prefix}${slots - 1 - index} = if_not_exists(#${prefix}${slots - 2 - index}, :none)`,
+    ),
+    `#${prefix}0 = :entry`,
+  ].join(', ');
 
 /** DynamoDB refuses a request that declares a name its expressions do not use, or uses an undeclared one. */
 function expectNamesMatchUse(request: {
@@ -127,7 +142,7 @@ describe('session requests', () => {
       expect(request.ExpressionAttributeValues?.[':cutoff']).toBe(times.cutoff);
     });
 
-    it('records a keyed call in the write register', () => {
+    it('records a keyed call in the key register', () => {
       const keyed = createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times, write);
       expect(keyed.ConditionExpression).toBe(
         `((attribute_not_exists(#userId) OR ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)) AND ${NOT_RECORDED}`,
@@ -151,6 +166,7 @@ describe('session requests', () => {
       expect(request.UpdateExpression).toMatch(
         /^SET #version = #version \+ :one, #updatedAtExact = :updatedAtExact, #updatedAt = :activityBucket, #activityShard = :activityShard, #expiresAt = :expiresAt, #purgeAt = :purgeAt, #step = :step, #booking.#b0 = :b0, #context.#c0 = :c0, #w20 = if_not_exists\(#w19, :none\), .*#w1 = if_not_exists\(#w0, :none\), #w0 = :entry REMOVE #booking.#b1, #context.#c1, #lastWriteId$/,
       );
+      expect(request.UpdateExpression).toContain(shift('w', KEY_SLOTS));
       expect(request.ExpressionAttributeNames).toMatchObject({
         '#b0': 'name',
         '#b1': 'phone',
@@ -234,6 +250,84 @@ describe('session requests', () => {
     const versioned = deleteRequest('t', 'u1', times, guard(2));
     expect(versioned.ConditionExpression).toMatch(/ AND #version = :expectedVersion$/);
     expectNamesMatchUse(versioned);
+  });
+
+  describe('write registers', () => {
+    const builders = {
+      update: (g: ReturnType<typeof guard>) => updateRequest('t', 'u1', { step: 'a' }, times, g, limits),
+      clear: (g: ReturnType<typeof guard>) => clearRequest('t', 'u1', times, g),
+      delete: (g: ReturnType<typeof guard>) => deleteRequest('t', 'u1', times, g),
+    };
+
+    it.each(Object.entries(builders))(
+      'a keyed %s checks and shifts the key register only, so unkeyed writes never push a key out',
+      (_name, build) => {
+        const request = build(guard(2));
+        expect(request.ConditionExpression).toContain(NOT_RECORDED);
+        expect(request.UpdateExpression).toContain(shift('w', KEY_SLOTS));
+        expect(request.ExpressionAttributeNames).not.toHaveProperty('#r0');
+        expect(request.ExpressionAttributeValues?.[':writeId']).toBe('w1');
+        expectNamesMatchUse(request);
+      },
+    );
+
+    it.each(Object.entries(builders))(
+      'an unkeyed %s checks and shifts the retry register only',
+      (_name, build) => {
+        const request = build(unkeyedGuard(2));
+        expect(request.ConditionExpression).toContain(NOT_RETRIED);
+        expect(request.UpdateExpression).toContain(shift('r', RETRY_SLOTS));
+        expect(request.ExpressionAttributeNames).not.toHaveProperty('#w0');
+        expect(request.ExpressionAttributeValues?.[':writeId']).toBe('r1');
+        expectNamesMatchUse(request);
+      },
+    );
+
+    it('a keyed create-or-get and a keyed replacement record in the key register; unkeyed ones record nothing', () => {
+      const item = newSessionItem('u1', 's1', 'Chatbot', times);
+      for (const request of [
+        createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times, write),
+        replaceExpiredRequest('t', item, times, write),
+      ]) {
+        expect(request.ConditionExpression).toContain(NOT_RECORDED);
+        expect(request.UpdateExpression).toContain(shift('w', KEY_SLOTS));
+        expect(request.ExpressionAttributeNames).not.toHaveProperty('#r0');
+      }
+      for (const request of [
+        createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times),
+        replaceExpiredRequest('t', item, times),
+      ]) {
+        expect(request.ExpressionAttributeNames).not.toHaveProperty('#w0');
+        expect(request.ExpressionAttributeNames).not.toHaveProperty('#r0');
+      }
+    });
+
+    it('keeps the largest update under DynamoDB’s 4 KB expression limit, keyed or not', () => {
+      // Every field at once, the most context keys one write may set, and both preconditions.
+      const context = Object.fromEntries(Array.from({ length: 64 }, (_, index) => [`k${index}`, index]));
+      const booking = {
+        service: 's',
+        name: 'n',
+        date: '2026-12-03',
+        time: '10:00',
+        partySize: 2,
+        phone: '+441234567890',
+        email: 'a@b.co',
+        notes: 'x',
+      };
+      for (const recorded of [guard(2).write, unkeyedGuard(2).write]) {
+        const request = updateRequest(
+          't',
+          'u1',
+          { step: 'a', booking, context },
+          times,
+          { write: recorded, expectedVersion: 2, expectedSessionId: 's1' },
+          limits,
+        );
+        expect(Buffer.byteLength(request.UpdateExpression ?? '')).toBeLessThan(4096);
+        expect(Buffer.byteLength(request.ConditionExpression ?? '')).toBeLessThan(4096);
+      }
+    });
   });
 
   it('an expected version beyond 2^53 becomes 0, which no session has, instead of failing to marshal', () => {
