@@ -275,7 +275,10 @@ to \`functions/get-session.ts\` (113 KiB of minified code in that one bundle; ne
 1.13 to 1.15 for the five unchanged bundles of the same run: the check exited 1 on both the size and the
 import budget (another run of the same change: 1.27, 1.20–1.29). A dependency of that size moves the
 ratio by about 0.11, from a baseline of about 1.15 against a limit of 1.25, so a smaller one would pass
-the import budget and be caught, if at all, by the size budget.`;
+the import budget and be caught, if at all, by the size budget.
+On the merged code (bundles of 315 KiB), with the import budget judged on the mean of the bundles, the
+same change gave getSession 427.3 KiB and an import ratio of 1.32 on its own, a mean of 1.21: the check
+exited 1 on the size budget.`;
 
 function coldStartSection(result: BenchResult): string {
   const { coldStart } = result;
