@@ -179,6 +179,24 @@ export interface StoredLimits {
   contextKeys: number;
 }
 
+/** Every attribute a write of the whole session (create-or-get, replacement) names. */
+const WHOLE_SESSION_NAMES = [
+  '#userId',
+  '#sessionId',
+  '#source',
+  '#version',
+  '#createdAt',
+  '#step',
+  '#booking',
+  '#context',
+  '#activityShard',
+  '#updatedAt',
+  '#updatedAtExact',
+  '#expiresAt',
+  '#purgeAt',
+  '#deletedAt',
+] as const satisfies readonly Name[];
+
 /**
  * Creates the session if there is none, or touches the live one without changing its data. Every field
  * but the activity times goes through `if_not_exists`, so concurrent calls converge on one item and the
@@ -208,22 +226,7 @@ export function createOrGetRequest(
       ? `(${IS_MISSING_OR_LIVE_SESSION}) AND ${record.condition}`
       : IS_MISSING_OR_LIVE_SESSION,
     ExpressionAttributeNames: {
-      ...names(
-        '#userId',
-        '#sessionId',
-        '#source',
-        '#version',
-        '#createdAt',
-        '#step',
-        '#booking',
-        '#context',
-        '#activityShard',
-        '#updatedAt',
-        '#updatedAtExact',
-        '#expiresAt',
-        '#purgeAt',
-        '#deletedAt',
-      ),
+      ...names(...WHOLE_SESSION_NAMES),
       ...record?.names,
     },
     ExpressionAttributeValues: {
@@ -262,23 +265,7 @@ export function replaceExpiredRequest(
       ' REMOVE #deletedAt, #lastWriteId',
     ConditionExpression: record ? `(${IS_NOT_LIVE_SESSION}) AND ${record.condition}` : IS_NOT_LIVE_SESSION,
     ExpressionAttributeNames: {
-      ...names(
-        '#userId',
-        '#sessionId',
-        '#source',
-        '#version',
-        '#createdAt',
-        '#step',
-        '#booking',
-        '#context',
-        '#activityShard',
-        '#updatedAt',
-        '#updatedAtExact',
-        '#expiresAt',
-        '#purgeAt',
-        '#deletedAt',
-        '#lastWriteId',
-      ),
+      ...names(...WHOLE_SESSION_NAMES, '#lastWriteId'),
       ...record?.names,
     },
     ExpressionAttributeValues: {
