@@ -8,28 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
-import { loadFunctions } from '../support/functions.ts';
-import {
-  FUNCTION_OF,
-  type FunctionName,
-  type HttpRequestOptions,
-  httpEvent,
-  lambdaContext,
-  type Method,
-  readHttp,
-} from '../support/lambda-events.ts';
+import { functionCallers } from '../support/functions.ts';
 
 const doc = testDocumentClient();
 
-const fns = await loadFunctions();
-
-async function http(method: Method, userId: string, options: HttpRequestOptions = {}) {
-  return readHttp(await fns[FUNCTION_OF[method]](httpEvent(method, userId, options), lambdaContext()));
-}
-
-async function invoke(fn: FunctionName, payload: Record<string, unknown>) {
-  return (await fns[fn](payload, lambdaContext())) as Record<string, unknown>;
-}
+const { http, invoke } = await functionCallers();
 
 const key = (value: string) => ({ 'idempotency-key': value });
 

@@ -2,7 +2,16 @@
  * Loads the five session functions by module, the way the Lambda runtime does, keyed like their files.
  * After `vi.resetModules()` it loads them afresh, as a new container would.
  */
-import type { FunctionName, LambdaHandler } from './lambda-events.ts';
+import {
+  FUNCTION_OF,
+  type FunctionName,
+  type HttpRequestOptions,
+  httpEvent,
+  type LambdaHandler,
+  lambdaContext,
+  type Method,
+  readHttp,
+} from './lambda-events.ts';
 
 export async function loadFunctions(): Promise<Record<FunctionName, LambdaHandler>> {
   const [createOrGet, get, update, clear, remove] = await Promise.all([
@@ -19,5 +28,18 @@ export async function loadFunctions(): Promise<Record<FunctionName, LambdaHandle
     update: asLambda(update.handler),
     clear: asLambda(clear.handler),
     delete: asLambda(remove.handler),
+  };
+}
+
+/** The five functions, called in-process with an HTTP API event or a direct-invocation payload. */
+export async function functionCallers() {
+  const fns = await loadFunctions();
+  return {
+    async http(method: Method, userId: string, options: HttpRequestOptions = {}) {
+      return readHttp(await fns[FUNCTION_OF[method]](httpEvent(method, userId, options), lambdaContext()));
+    },
+    async invoke(fn: FunctionName, payload: Record<string, unknown>) {
+      return (await fns[fn](payload, lambdaContext())) as Record<string, unknown>;
+    },
   };
 }
