@@ -326,85 +326,122 @@ const stepArbitrary = fc.record({
   other: fc.constantFrom<OtherOperation>('none', 'update', 'clear', 'createOrGet'),
 });
 
+/**
+ * Runs `steps` on one new session: each is our write, with its fault on the first UpdateItem attempt and
+ * the other caller's write right after that attempt (or after our answer, without a fault), checked
+ * against the model after every step.
+ */
+async function checkAgainstModel(steps: Step[]): Promise<void> {
+  time.set(new Date('2026-11-26T10:00:00.000Z'));
+  freshClient();
+  const userId = uniqueUserId('exactly-once-property');
+  let model: ModelState = { live: false, stored: false, version: 0, step: null, context: {} };
+  for (const [index, step] of steps.entries()) {
+    const current = await others.get(userId);
+    const tag =
+      step.ifMatch && current && step.operation !== 'createOrGet'
+        ? { expectedVersion: current.version, expectedSessionId: current.sessionId }
+        : {};
+    const key = step.keyed ? { idempotencyKey: `${userId}-${index}` } : {};
+    const appliedFirst = step.fault !== 'none' && APPLIED.has(step.fault);
+    // The model: our write lands before the other's if its faulted attempt reached DynamoDB.
+    let expected: ReturnType<typeof applyToModel>['answer'] | undefined;
+    if (step.fault === 'none' || appliedFirst) {
+      const first = applyToModel(model, step.operation, index, tag.expectedVersion);
+      // A faulted attempt that failed its condition applied nothing: the retry decides. Creating over a
+      // tombstone is the second request of a create-or-get; the faulted first one failed its condition.
+      const applied =
+        first.answer.ok &&
+        !(step.operation === 'delete' && first.answer.deleted === false) &&
+        !(step.operation === 'createOrGet' && !model.live && model.stored);
+      if (step.fault === 'none' || applied) {
+        model = first.state;
+        expected = first.answer;
+      }
+    }
+    let otherAnswer: Awaited<ReturnType<typeof runOnStore>> | undefined;
+    let otherExpected: ReturnType<typeof applyToModel>['answer'] | undefined;
+    const between = async () => {
+      if (step.other === 'none') return;
+      const result = applyToModel(model, step.other, 100 + index, undefined);
+      model = result.state;
+      otherExpected = result.answer;
+      otherAnswer = await runOnStore(others, userId, step.other, 100 + index, {});
+    };
+    const ourCall = () => runOnStore(ours, userId, step.operation, index, { ...tag, ...key });
+    let ourAnswer: Awaited<ReturnType<typeof runOnStore>>;
+    // The version of the session when ours answered: without a fault the other's write comes after it.
+    let versionWhenAnswered: number | undefined;
+    if (step.fault === 'none') {
+      ourAnswer = await ourCall();
+      versionWhenAnswered = model.version;
+      await between();
+    } else {
+      ourAnswer = await withFault(ourDoc, step.fault, 1, between, ourCall);
+    }
+    if (expected === undefined) {
+      const retried = applyToModel(model, step.operation, index, tag.expectedVersion);
+      model = retried.state;
+      expected = retried.answer;
+    }
+    versionWhenAnswered ??= model.version;
+    const label = JSON.stringify({
+      steps,
+      index,
+      ourAnswer,
+      expected,
+      otherAnswer,
+      otherExpected,
+      model,
+      versionWhenAnswered,
+    });
+    expect(ourAnswer, label).toMatchObject(expected);
+    if (otherExpected) expect(otherAnswer, label).toMatchObject(otherExpected);
+    // A write answers with the session as it was when it answered: its own write included, and, after a
+    // fault, the other's write that landed before the SDK's retry.
+    if (ourAnswer.version !== undefined) expect(ourAnswer.version, label).toBe(versionWhenAnswered);
+    const live = await others.get(userId);
+    expect(live !== undefined, label).toBe(model.live);
+    if (live)
+      expect(live, label).toMatchObject({
+        version: model.version,
+        step: model.step,
+        context: model.context,
+      });
+  }
+}
+
 describe('exactly-once writes: random interleavings (property, fixed seed)', () => {
   it('every answer matches a model that applies each acknowledged write exactly once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 5 }), async (steps: Step[]) => {
-        time.set(new Date('2026-11-26T10:00:00.000Z'));
-        freshClient();
-        const userId = uniqueUserId('exactly-once-property');
-        let model: ModelState = { live: false, stored: false, version: 0, step: null, context: {} };
-        for (const [index, step] of steps.entries()) {
-          const current = await others.get(userId);
-          const tag =
-            step.ifMatch && current && step.operation !== 'createOrGet'
-              ? { expectedVersion: current.version, expectedSessionId: current.sessionId }
-              : {};
-          const key = step.keyed ? { idempotencyKey: `${userId}-${index}` } : {};
-          const appliedFirst = step.fault !== 'none' && APPLIED.has(step.fault);
-          // The model: our write lands before the other's if its faulted attempt reached DynamoDB.
-          let expected: ReturnType<typeof applyToModel>['answer'] | undefined;
-          if (step.fault === 'none' || appliedFirst) {
-            const first = applyToModel(model, step.operation, index, tag.expectedVersion);
-            // A faulted attempt that failed its condition applied nothing: the retry decides. Creating over a
-            // tombstone is the second request of a create-or-get; the faulted first one failed its condition.
-            const applied =
-              first.answer.ok &&
-              !(step.operation === 'delete' && first.answer.deleted === false) &&
-              !(step.operation === 'createOrGet' && !model.live && model.stored);
-            if (step.fault === 'none' || applied) {
-              model = first.state;
-              expected = first.answer;
-            }
-          }
-          let otherAnswer: Awaited<ReturnType<typeof runOnStore>> | undefined;
-          let otherExpected: ReturnType<typeof applyToModel>['answer'] | undefined;
-          const between = async () => {
-            if (step.other === 'none') return;
-            const result = applyToModel(model, step.other, 100 + index, undefined);
-            model = result.state;
-            otherExpected = result.answer;
-            otherAnswer = await runOnStore(others, userId, step.other, 100 + index, {});
-          };
-          const ourCall = () => runOnStore(ours, userId, step.operation, index, { ...tag, ...key });
-          let ourAnswer: Awaited<ReturnType<typeof runOnStore>>;
-          if (step.fault === 'none') {
-            ourAnswer = await ourCall();
-            await between();
-          } else {
-            ourAnswer = await withFault(ourDoc, step.fault, 1, between, ourCall);
-          }
-          if (expected === undefined) {
-            const retried = applyToModel(model, step.operation, index, tag.expectedVersion);
-            model = retried.state;
-            expected = retried.answer;
-          }
-          const label = JSON.stringify({
-            steps,
-            index,
-            ourAnswer,
-            expected,
-            otherAnswer,
-            otherExpected,
-            model,
-          });
-          expect(ourAnswer, label).toMatchObject(expected);
-          if (otherExpected) expect(otherAnswer, label).toMatchObject(otherExpected);
-          // A write answers with the session as it is now: its own write and any later one included.
-          if (ourAnswer.version !== undefined) expect(ourAnswer.version, label).toBe(model.version);
-          const live = await others.get(userId);
-          expect(live !== undefined, label).toBe(model.live);
-          if (live)
-            expect(live, label).toMatchObject({
-              version: model.version,
-              step: model.step,
-              context: model.context,
-            });
-        }
-      }),
-      propertyParameters({ seed: 20261126, numRuns: 25 }),
+      fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 5 }), checkAgainstModel),
+      propertyParameters({ seed: 20261126, numRuns: 60 }),
     );
   }, 180_000);
+
+  describe('regressions: every counterexample found so far, by name', () => {
+    // Found by `npm run fuzz -- --seed 1350176132 --runs 150`. The service was right: the model compared
+    // the clear's answer with the session after the other caller's later update.
+    it('a clear without a fault answers its own version, not that of an update acknowledged after it', async () => {
+      await checkAgainstModel([
+        {
+          operation: 'createOrGet',
+          fault: 'answer lost after the write',
+          keyed: false,
+          ifMatch: true,
+          other: 'createOrGet',
+        },
+        {
+          operation: 'update',
+          fault: 'answer lost after the write',
+          keyed: false,
+          ifMatch: false,
+          other: 'none',
+        },
+        { operation: 'clear', fault: 'none', keyed: true, ifMatch: true, other: 'update' },
+      ]);
+    });
+  });
 });
 
 describe("exactly-once writes: the registers' windows", () => {
