@@ -530,7 +530,8 @@ export function shardEntriesRequest(
  * Moves a session's index entry to another shard, only if the entry is still as the index showed it
  * (same shard, same `updatedAt`). A write since then has already placed it under the count its writer
  * uses, and this one must not move it back; a write in the same bucket and shard changed no data this
- * request touches. Sets nothing but `activityShard`: no activity, no version.
+ * request touches. Sets nothing but `activityShard`: no activity, no version. An entry already on the
+ * target shard passes too, so the SDK's retry of a move whose answer was lost succeeds as the move it is.
  */
 export function moveToShardRequest(
   table: string,
@@ -543,7 +544,7 @@ export function moveToShardRequest(
     Key: { userId },
     UpdateExpression: 'SET #activityShard = :toShard',
     ConditionExpression:
-      'attribute_exists(#userId) AND #activityShard = :fromShard AND #updatedAt = :indexed',
+      'attribute_exists(#userId) AND #activityShard IN (:fromShard, :toShard) AND #updatedAt = :indexed',
     ExpressionAttributeNames: names('#userId', '#activityShard', '#updatedAt'),
     ExpressionAttributeValues: {
       ':toShard': toShard,

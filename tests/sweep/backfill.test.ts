@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfillShards } from '../../lib/backfill.ts';
 import type { ShardEntry } from '../../lib/session-repository.ts';
 import { activityShardOf } from '../../lib/shard.ts';
+import { connectionReset, interceptWire } from '../faults/wire.ts';
 import {
   isolatedTable,
   manualClock,
@@ -122,6 +123,41 @@ describe('backfillShards', () => {
     expect(await storedItem(doc, userId as string, table.tableName)).toMatchObject({
       step: 'back',
       activityShard: activityShardOf(userId as string, 8),
+    });
+  });
+
+  it("counts a move whose answer was lost as moved: the SDK's retry finds the entry already there", async () => {
+    // Prepare: an entry the new count moves, read from the index.
+    const userId = USERS.find((id) => activityShardOf(id, 32) !== activityShardOf(id, 16)) as string;
+    const mover = testDocumentClient();
+    const sessions = repositoryFor(mover, { tableName: table.tableName, activityShards: 32 });
+    await repositoryFor(doc, { tableName: table.tableName, activityShards: 16 }).update(userId, {
+      step: 'lost-answer',
+    });
+    const before = await storedItem(doc, userId, table.tableName);
+    const entry: ShardEntry = {
+      userId,
+      activityShard: before?.activityShard as number,
+      updatedAt: before?.updatedAt as string,
+    };
+    const wire = interceptWire(mover, async (attempt) => {
+      if (attempt.operation !== 'UpdateItem' || attempt.count > 1) return attempt.forward();
+      await attempt.forward();
+      throw connectionReset();
+    });
+
+    // Act
+    const outcome = await sessions.moveToCurrentShard(entry).finally(() => {
+      wire.restore();
+      mover.destroy();
+    });
+
+    // Assess: applied by the first attempt, confirmed by the retry, the data untouched.
+    expect(wire.count('UpdateItem')).toBe(2);
+    expect(outcome).toBe('moved');
+    expect(await storedItem(doc, userId, table.tableName)).toEqual({
+      ...before,
+      activityShard: activityShardOf(userId, 32),
     });
   });
 });
