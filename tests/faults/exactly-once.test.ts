@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../lib/session.ts';
 import type { SessionRepository } from '../../lib/session-repository.ts';
-import { propertyParameters } from '../fuzz/parameters.ts';
+import { propertyParameters, propertyTimeout } from '../fuzz/parameters.ts';
 import {
   manualClock,
   repositoryFor,
@@ -417,7 +417,7 @@ describe('exactly-once writes: random interleavings (property, fixed seed)', () 
       fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 5 }), checkAgainstModel),
       propertyParameters({ seed: 20261126, numRuns: 60 }),
     );
-  }, 180_000);
+  }, propertyTimeout(180_000));
 
   describe('regressions: every counterexample found so far, by name', () => {
     // Found by `npm run fuzz -- --seed 1350176132 --runs 150`. The service was right: the model compared

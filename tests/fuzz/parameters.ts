@@ -16,3 +16,9 @@ export function propertyParameters<T>(ci: { seed: number; numRuns: number }): fc
   // fast-check prints the seed and path of a failure: `npm run fuzz -- --seed <seed>` replays the run.
   return { seed: Number(seed), numRuns: Math.max(ci.numRuns, runs), endOnFailure: true };
 }
+
+/** A property's own time limit in `npm test`; none under `npm run fuzz`, whose runs take as long as they take. */
+export function propertyTimeout(ciMs: number): number {
+  const seed = process.env.FUZZ_SEED;
+  return seed === undefined || seed === '' ? ciMs : 0;
+}
