@@ -153,6 +153,11 @@ export type MoveOutcome = 'moved' | 'unchanged' | 'skipped';
 
 export type { BookingPatch, Context, SessionPatch };
 
+/** How many attempts the SDK made before it gave up on a request; unknown counts as several. */
+function attemptsOf(error: unknown): number {
+  return (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 2;
+}
+
 /**
  * The only code that talks to the sessions table. Each operation's common path is exactly one
  * DynamoDB request. Expiry is exact: a session inactive longer than the window is gone for every
@@ -183,8 +188,11 @@ export class SessionRepository {
    * Returns the user's live session, refreshing its activity, or creates one. Concurrent calls for one
    * user leave one session and all return its `sessionId`; exactly one of them reports `created`, also when
    * the answer of the creating write was lost and the SDK retried it. An expired session or a tombstone is
-   * replaced by a new one (new `sessionId`, empty data). With an idempotency key the call is recorded,
-   * and a repeat answers as the first call did (`created` included), marked `replayed`.
+   * replaced by a new one (new `sessionId`, empty data). Every call records itself (in the retry register,
+   * or with an idempotency key in the key register), so a retry never creates a second session; a repeat
+   * with the key answers as the first call did (`created` included), marked `replayed`. When the session
+   * the call created or found was deleted or replaced before its answer, there is none to answer with:
+   * NotFoundError.
    */
   async createOrGet(
     userId: string,
@@ -193,13 +201,13 @@ export class SessionRepository {
   ): Promise<CreateOrGetOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const channel = parseInput(sourceSchema, source, 'source');
-    const key = this.#key(options.idempotencyKey);
-    const write = key === undefined ? undefined : writeIdentity('createOrGet', { source: channel }, key);
+    const write = writeIdentity('createOrGet', { source: channel }, this.#key(options.idempotencyKey));
     // One candidate for the whole call: if a creating write's answer is lost, the retry still finds it.
     const candidate = randomUUID();
     // Three rounds suffice: a round fails only if another caller revived or replaced the item meanwhile.
     for (let attempt = 0; ; attempt++) {
       const times = this.#activity(id);
+      let mayBeRecorded = write.keyed;
       try {
         const { Attributes } = await this.#send(
           new UpdateCommand(createOrGetRequest(this.#table, id, candidate, channel, times, write)),
@@ -208,8 +216,9 @@ export class SessionRepository {
         return { session, created: session.sessionId === candidate, replayed: false };
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
+        mayBeRecorded ||= attemptsOf(error) > 1;
       }
-      // An expired item or a tombstone is stored (or the key is recorded): replace it, unless a
+      // An expired item or a tombstone is stored (or the write is recorded): replace it, unless a
       // concurrent call already did.
       const item = newSessionItem(id, candidate, channel, times);
       try {
@@ -219,16 +228,16 @@ export class SessionRepository {
         return { session: toSession(Attributes ?? {}), created: true, replayed: false };
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
+        mayBeRecorded ||= attemptsOf(error) > 1;
       }
-      if (write !== undefined) {
+      if (mayBeRecorded) {
         const stored = await this.#read(id);
         const recorded = this.#recorded(stored, write);
         if (recorded !== undefined) {
-          const session = this.#replayedSession(stored);
+          const session = this.#replayedSession(stored, recorded);
           return {
             session,
-            created:
-              recorded.candidatePrefix !== '' && session.sessionId.startsWith(recorded.candidatePrefix),
+            created: session.sessionId.startsWith(recorded.candidatePrefix),
             replayed: recorded.nonce !== write.nonce,
           };
         }
@@ -273,10 +282,10 @@ export class SessionRepository {
     const id = parseInput(userIdSchema, userId, 'userId');
     const checked = parseInput(patchSchema, patch);
     const guard = this.#guard('update', checked, options);
-    const times = this.#activity(id);
     const limits = { contextKeys: LIMITS.contextKeysStored };
-    const command = new UpdateCommand(updateRequest(this.#table, id, checked, times, guard, limits));
-    return this.#conditionalWrite(id, command, guard, (current) => {
+    const request = () =>
+      new UpdateCommand(updateRequest(this.#table, id, checked, this.#activity(id), guard, limits));
+    return this.#conditionalWrite(id, request, guard, (current) => {
       const setKeys = Object.entries(checked.context ?? {}).filter(
         ([, value]) => value !== null && value !== undefined,
       );
@@ -301,8 +310,8 @@ export class SessionRepository {
   async applyClear(userId: string, options: WriteOptions = {}): Promise<WriteOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const guard = this.#guard('clear', {}, options);
-    const times = this.#activity(id);
-    return this.#conditionalWrite(id, new UpdateCommand(clearRequest(this.#table, id, times, guard)), guard);
+    const request = () => new UpdateCommand(clearRequest(this.#table, id, this.#activity(id), guard));
+    return this.#conditionalWrite(id, request, guard);
   }
 
   /**
@@ -318,20 +327,25 @@ export class SessionRepository {
   async applyDelete(userId: string, options: WriteOptions = {}): Promise<DeleteOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const guard = this.#guard('delete', {}, options);
-    const times = this.#activity(id);
-    try {
-      await this.#send(new UpdateCommand(deleteRequest(this.#table, id, times, guard)));
-      return { deleted: true, replayed: false };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      if (!this.#mayBeRecorded(error, guard)) return this.#purgeExpired(id, times.cutoff);
+    for (let round = 0; ; round++) {
+      const times = this.#activity(id);
+      try {
+        await this.#send(new UpdateCommand(deleteRequest(this.#table, id, times, guard)));
+        return { deleted: true, replayed: false };
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+        if (!this.#mayBeRecorded(error, guard)) return this.#purgeExpired(id, times.cutoff);
+      }
+      const stored = await this.#read(id);
+      const recorded = this.#recorded(stored, guard.write);
+      // The delete of an earlier lifetime deleted it all the same: the answer stays "deleted".
+      if (recorded !== undefined) return { deleted: true, replayed: recorded.nonce !== guard.write.nonce };
+      const current = this.#liveSession(stored);
+      if (current === undefined) return this.#purgeExpired(id, times.cutoff);
+      if (!this.#matches(current, guard)) throw this.#conflict(current, guard);
+      // A session that matches was created, or came to match, after the failed attempt: delete it now.
+      if (round >= 2) throw new UnavailableError('the session changed too often to be deleted; try again');
     }
-    const stored = await this.#read(id);
-    const recorded = this.#recorded(stored, guard.write);
-    if (recorded !== undefined) return { deleted: true, replayed: recorded.nonce !== guard.write.nonce };
-    const current = this.#liveSession(stored);
-    if (current === undefined) return this.#purgeExpired(id, times.cutoff);
-    throw this.#conflict(current, guard);
   }
 
   /**
@@ -488,10 +502,9 @@ export class SessionRepository {
    * have been applied with its answer lost. Without a precondition the failure then means "no live session".
    */
   #mayBeRecorded(error: unknown, guard: WriteGuard): boolean {
-    const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 2;
     return (
       guard.write.keyed ||
-      attempts > 1 ||
+      attemptsOf(error) > 1 ||
       guard.expectedVersion !== undefined ||
       guard.expectedSessionId !== undefined
     );
@@ -500,43 +513,49 @@ export class SessionRepository {
   /**
    * Sends an update or clear. On a failed condition (the rare path) one read tells the cause: the write is
    * recorded (its own lost answer, or a repeated key), the session is gone, the precondition is stale, or
-   * `checkRoom` finds no room for it.
+   * `checkRoom` finds no room for it. When none holds any more (the session was created, or made room,
+   * after the attempt), the write is sent again: at most three rounds.
    */
   async #conditionalWrite(
     userId: string,
-    command: UpdateCommand,
+    request: () => UpdateCommand,
     guard: WriteGuard,
     checkRoom: (current: Session) => void = () => undefined,
   ): Promise<WriteOutcome> {
-    let mayBeRecorded = true;
-    try {
-      const { Attributes } = await this.#send(command);
-      return { session: toSession(Attributes ?? {}), replayed: false };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      mayBeRecorded = this.#mayBeRecorded(error, guard);
+    for (let round = 0; ; round++) {
+      const command = request();
+      let mayBeRecorded = true;
+      try {
+        const { Attributes } = await this.#send(command);
+        return { session: toSession(Attributes ?? {}), replayed: false };
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+        mayBeRecorded = this.#mayBeRecorded(error, guard);
+      }
+      const hasRoomCondition = command.input.ExpressionAttributeValues?.[':contextRoom'] !== undefined;
+      if (!mayBeRecorded && !hasRoomCondition) throw new NotFoundError('session not found');
+      const stored = await this.#read(userId);
+      const recorded = this.#recorded(stored, guard.write);
+      if (recorded !== undefined) {
+        return {
+          session: this.#replayedSession(stored, recorded),
+          replayed: recorded.nonce !== guard.write.nonce,
+        };
+      }
+      const current = this.#liveSession(stored);
+      if (current === undefined) throw new NotFoundError('session not found');
+      if (!this.#matches(current, guard)) throw this.#conflict(current, guard);
+      checkRoom(current);
+      if (round >= 2) throw new UnavailableError('the session changed too often to be written; try again');
     }
-    const hasRoomCondition = command.input.ExpressionAttributeValues?.[':contextRoom'] !== undefined;
-    if (!mayBeRecorded && !hasRoomCondition) throw new NotFoundError('session not found');
-    const stored = await this.#read(userId);
-    const recorded = this.#recorded(stored, guard.write);
-    if (recorded !== undefined) {
-      return {
-        session: this.#replayedSession(stored),
-        replayed: recorded.nonce !== guard.write.nonce,
-      };
-    }
-    const current = this.#liveSession(stored);
-    if (current === undefined) throw new NotFoundError('session not found');
-    if (
-      (guard.expectedSessionId !== undefined && current.sessionId !== guard.expectedSessionId) ||
-      (guard.expectedVersion !== undefined && current.version !== guard.expectedVersion)
-    ) {
-      throw this.#conflict(current, guard);
-    }
-    checkRoom(current);
-    // The session was missing, expired or deleted when written, and has been created again since.
-    throw new NotFoundError('session not found');
+  }
+
+  /** Whether the live session satisfies the write's precondition (none given: any does). */
+  #matches(current: Session, guard: WriteGuard): boolean {
+    return (
+      (guard.expectedSessionId === undefined || current.sessionId === guard.expectedSessionId) &&
+      (guard.expectedVersion === undefined || current.version === guard.expectedVersion)
+    );
   }
 
   #conflict(current: Session, guard: WriteGuard): VersionConflictError {
@@ -556,12 +575,15 @@ export class SessionRepository {
   }
 
   /**
-   * What a replay answers with: the user's live session as it is now (the recorded write and any later
-   * ones applied). If there is none (deleted or expired since), there is no session to answer with.
+   * What a replay answers with: the session the recorded write went to, as it is now (that write and any
+   * later ones applied). If that lifetime has ended (deleted or expired, perhaps replaced by a new
+   * session since), there is no session to answer with.
    */
-  #replayedSession(stored: Record<string, unknown> | undefined): Session {
+  #replayedSession(stored: Record<string, unknown> | undefined, recorded: RecordedWrite): Session {
     const current = this.#liveSession(stored);
-    if (current === undefined) throw new NotFoundError('the session this request wrote to no longer exists');
+    if (current === undefined || recorded.earlierLifetime) {
+      throw new NotFoundError('the session this request wrote to no longer exists');
+    }
     return current;
   }
 

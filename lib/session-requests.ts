@@ -11,7 +11,13 @@ import type {
 import type { ActivityTimes } from './clock.ts';
 import type { SessionPatch, Source } from './schema.ts';
 import type { SessionItem } from './session.ts';
-import { KEY_REGISTER, RETRY_REGISTER, type WriteIdentity, writeEntry } from './write-register.ts';
+import {
+  KEY_REGISTER,
+  LIFETIME_BOUNDARIES,
+  RETRY_REGISTER,
+  type WriteIdentity,
+  writeEntry,
+} from './write-register.ts';
 
 export const BY_UPDATED_AT_INDEX = 'byUpdatedAt';
 
@@ -201,8 +207,8 @@ const WHOLE_SESSION_NAMES = [
  * Creates the session if there is none, or touches the live one without changing its data. Every field
  * but the activity times goes through `if_not_exists`, so concurrent calls converge on one item and the
  * caller whose `sessionId` candidate was kept is the one that created it. Fails its condition when an
- * expired item or a tombstone is stored (`replaceExpiredRequest` handles that), or when `write` (given for
- * a keyed call only) is already recorded.
+ * expired item or a tombstone is stored (`replaceExpiredRequest` handles that), or when `write` is already
+ * recorded.
  */
 export function createOrGetRequest(
   table: string,
@@ -210,9 +216,9 @@ export function createOrGetRequest(
   candidateSessionId: string,
   source: Source,
   times: ActivityTimes,
-  write?: WriteIdentity,
+  write: WriteIdentity,
 ): UpdateCommandInput {
-  const record = write && recordWrite(write, candidateSessionId);
+  const record = recordWrite(write, candidateSessionId);
   return {
     TableName: table,
     Key: { userId },
@@ -221,13 +227,11 @@ export function createOrGetRequest(
       '#version = if_not_exists(#version, :one), #createdAt = if_not_exists(#createdAt, :updatedAtExact), ' +
       '#step = if_not_exists(#step, :null), #booking = if_not_exists(#booking, :empty), ' +
       '#context = if_not_exists(#context, :empty), ' +
-      [TOUCH, ...(record?.set ?? [])].join(', '),
-    ConditionExpression: record
-      ? `(${IS_MISSING_OR_LIVE_SESSION}) AND ${record.condition}`
-      : IS_MISSING_OR_LIVE_SESSION,
+      [TOUCH, ...record.set].join(', '),
+    ConditionExpression: `(${IS_MISSING_OR_LIVE_SESSION}) AND ${record.condition}`,
     ExpressionAttributeNames: {
       ...names(...WHOLE_SESSION_NAMES),
-      ...record?.names,
+      ...record.names,
     },
     ExpressionAttributeValues: {
       ':sessionId': candidateSessionId,
@@ -237,36 +241,50 @@ export function createOrGetRequest(
       ':empty': {},
       ':cutoff': times.cutoff,
       ...touchValues(times),
-      ...record?.values,
+      ...record.values,
     },
     ReturnValues: 'ALL_NEW',
   };
 }
 
+/** Marks where a new lifetime begins in each register: its newest entry so far (none: the register is empty). */
+const LIFETIME_BOUNDARY_SET = [
+  [LIFETIME_BOUNDARIES.key, KEY_REGISTER[0]],
+  [LIFETIME_BOUNDARIES.retry, RETRY_REGISTER[0]],
+].map(([boundary, newest]) => `#${boundary} = if_not_exists(#${newest}, :none)`);
+const LIFETIME_BOUNDARY_NAMES = Object.fromEntries(
+  [LIFETIME_BOUNDARIES.key, LIFETIME_BOUNDARIES.retry, KEY_REGISTER[0], RETRY_REGISTER[0]].map((name) => [
+    `#${name}`,
+    name,
+  ]),
+);
+
 /**
  * Replaces an expired item or a tombstone with a new session (or creates it if it is gone), unless someone
  * revived or replaced it meanwhile. An UpdateItem rather than a PutItem: the write registers and their
- * idempotency keys carry over to the new lifetime, so a replay from the old one is never applied to it.
+ * idempotency keys carry over to the new lifetime, so a replay from the old one is never applied to it, and
+ * the lifetime boundaries mark their entries as the old lifetime's (a replay of one answers 404).
  */
 export function replaceExpiredRequest(
   table: string,
   item: SessionItem,
   times: ActivityTimes,
-  write?: WriteIdentity,
+  write: WriteIdentity,
 ): UpdateCommandInput {
-  const record = write && recordWrite(write, item.sessionId);
+  const record = recordWrite(write, item.sessionId);
   return {
     TableName: table,
     Key: { userId: item.userId },
     UpdateExpression:
       'SET #sessionId = :sessionId, #source = :source, #version = :one, #createdAt = :updatedAtExact, ' +
       '#step = :null, #booking = :empty, #context = :empty, ' +
-      [TOUCH, ...(record?.set ?? [])].join(', ') +
+      [TOUCH, ...LIFETIME_BOUNDARY_SET, ...record.set].join(', ') +
       ' REMOVE #deletedAt, #lastWriteId',
-    ConditionExpression: record ? `(${IS_NOT_LIVE_SESSION}) AND ${record.condition}` : IS_NOT_LIVE_SESSION,
+    ConditionExpression: `(${IS_NOT_LIVE_SESSION}) AND ${record.condition}`,
     ExpressionAttributeNames: {
       ...names(...WHOLE_SESSION_NAMES, '#lastWriteId'),
-      ...record?.names,
+      ...LIFETIME_BOUNDARY_NAMES,
+      ...record.names,
     },
     ExpressionAttributeValues: {
       ':sessionId': item.sessionId,
@@ -276,7 +294,7 @@ export function replaceExpiredRequest(
       ':empty': {},
       ':cutoff': times.cutoff,
       ...touchValues(times),
-      ...record?.values,
+      ...record.values,
     },
     ReturnValues: 'ALL_NEW',
   };

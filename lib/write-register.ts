@@ -15,7 +15,13 @@
  *
  * An entry is one fixed-layout string of at most 31 characters: the write id (12), a hash of the request
  * (8: operation, input, precondition), a per-request nonce (4), the operation (1) and, for create-or-get,
- * the first 6 characters of the sessionId it would create. Full, both registers add about 0.9 KB to an item.
+ * the first 6 characters of the sessionId it would create. Full, both registers and their lifetime
+ * boundaries add at most 1,044 bytes to an item.
+ *
+ * Lifetimes: the registers outlive a session (a tombstone and its replacement keep them), so an entry may
+ * belong to an earlier lifetime of the user's session. The write that begins a lifetime copies each
+ * register's newest entry into `wBefore` / `rBefore` (LIFETIME_BOUNDARIES): that entry and every older one
+ * belong to earlier lifetimes. A replay of such a write has no session to answer with.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
@@ -35,8 +41,18 @@ export const KEY_SLOTS = 21;
  */
 export const RETRY_SLOTS = 8;
 
-export const KEY_REGISTER: readonly string[] = Array.from({ length: KEY_SLOTS }, (_, slot) => `w${slot}`);
-export const RETRY_REGISTER: readonly string[] = Array.from({ length: RETRY_SLOTS }, (_, slot) => `r${slot}`);
+/** A register's slot names, newest first. */
+export type Register = readonly [newest: string, ...older: string[]];
+
+const register = (prefix: string, slots: number): Register => [
+  `${prefix}0`,
+  ...Array.from({ length: slots - 1 }, (_, slot) => `${prefix}${slot + 1}`),
+];
+export const KEY_REGISTER: Register = register('w', KEY_SLOTS);
+export const RETRY_REGISTER: Register = register('r', RETRY_SLOTS);
+
+/** Per register, the attribute holding its newest entry when the current lifetime began. */
+export const LIFETIME_BOUNDARIES = { key: 'wBefore', retry: 'rBefore' } as const;
 
 /** The operations that record themselves, as stored in an entry. */
 export const OPERATION_CODES = { update: 'u', clear: 'c', delete: 'd', createOrGet: 'p' } as const;
@@ -114,7 +130,14 @@ export interface RecordedWrite {
   nonce: string;
   operation: string;
   candidatePrefix: string;
+  /** The write went to an earlier lifetime of the session (since deleted or expired, and replaced). */
+  earlierLifetime: boolean;
 }
+
+const REGISTERS = [
+  [KEY_REGISTER, LIFETIME_BOUNDARIES.key],
+  [RETRY_REGISTER, LIFETIME_BOUNDARIES.retry],
+] as const;
 
 /**
  * The entry of `writeId` in a stored item, if either register still holds it (an id is only ever recorded
@@ -125,21 +148,28 @@ export function findRecordedWrite(
   writeId: string,
 ): RecordedWrite | undefined {
   if (item === undefined) return undefined;
-  for (const name of [...KEY_REGISTER, ...RETRY_REGISTER]) {
-    const slot = item[name];
-    if (typeof slot !== 'string' || !slot.startsWith(writeId)) continue;
-    let at = ID_CHARS;
-    const take = (chars: number) => {
-      const part = slot.slice(at, at + chars);
-      at += chars;
-      return part;
-    };
-    return {
-      requestHash: take(REQUEST_HASH_CHARS),
-      nonce: take(NONCE_CHARS),
-      operation: take(1),
-      candidatePrefix: take(CANDIDATE_CHARS),
-    };
+  for (const [register, boundaryName] of REGISTERS) {
+    const boundary = item[boundaryName];
+    // Slots run newest first: from the boundary entry on, every entry is from an earlier lifetime.
+    let earlierLifetime = false;
+    for (const name of register) {
+      const slot = item[name];
+      if (typeof boundary === 'string' && slot === boundary) earlierLifetime = true;
+      if (typeof slot !== 'string' || !slot.startsWith(writeId)) continue;
+      let at = ID_CHARS;
+      const take = (chars: number) => {
+        const part = slot.slice(at, at + chars);
+        at += chars;
+        return part;
+      };
+      return {
+        requestHash: take(REQUEST_HASH_CHARS),
+        nonce: take(NONCE_CHARS),
+        operation: take(1),
+        candidatePrefix: take(CANDIDATE_CHARS),
+        earlierLifetime,
+      };
+    }
   }
   return undefined;
 }

@@ -139,7 +139,14 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
     attributes(
       await doc.send(
         new UpdateCommand({
-          ...createOrGetRequest(table, userId, randomUUID(), 'Website', times(userId)),
+          ...createOrGetRequest(
+            table,
+            userId,
+            randomUUID(),
+            'Website',
+            times(userId),
+            writeIdentity('createOrGet', { source: 'Website' }, undefined),
+          ),
           ...extra,
         }),
       ),

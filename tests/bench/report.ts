@@ -388,12 +388,12 @@ function limitsSection(result: BenchResult): string {
   table (items are well under 1 KB) plus the \`byUpdatedAt\` index: 1 WCU to add or remove an entry, 2 to
   move one when its activity bucket changes, nothing when the write stays in the same bucket and shard.
   That index is the price of a sweep that never scans.
-- **At the size bound.** A stored session is at most 26,450 bytes under its limits (64 context keys of
+- **At the size bound.** A stored session is at most 26,574 bytes under its limits (64 context keys of
   320 bytes, the longest booking, both write registers full: 21 keyed and 8 unkeyed entries; computed
   by the item-size estimator in \`tests/repository/size-bound.test.ts\`, under the 32 KB bound). DynamoDB charges an
   UpdateItem 1 WCU per KB of the larger of the old and new item, so the worst write is 26 WCU on the table
   plus 2 on the index (28 WCU), and a strongly consistent read 7 RCU (1 per 4 KB). A typical session with
-  both write registers full is about 1.2 KB (the registers add at most 920 bytes).
+  both write registers full is about 1.3 KB (the registers and their lifetime boundaries add at most 1,044 bytes).
 - **Sweep reads proportional to the expired sessions, not the table.** A KEYS_ONLY index entry is about
   ${Math.round(result.sweep.indexEntryBytes)} bytes here, so ${count(result.plan.sweep.expired)} expired sessions are ${units(index[0]?.modelledRcu ?? 0)} RCU of index pages across the 256 shard values,
   whatever the table holds (at least one request per shard value, 0.5 RCU each: 128 RCU per full pass). A Scan is charged for every

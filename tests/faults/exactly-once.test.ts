@@ -6,7 +6,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../lib/session.ts';
 import type { SessionRepository } from '../../lib/session-repository.ts';
 import { propertyParameters, propertyTimeout } from '../fuzz/parameters.ts';
@@ -33,7 +33,9 @@ const INTERLEAVINGS = [
   'none',
   'another write in between',
   'another write with If-Match in between',
-  'ours with If-Match (or a key), another write in between',
+  'ours with If-Match, another write in between',
+  'ours with a key, another write in between',
+  'ours with If-Match and a key, another write in between',
 ] as const;
 
 const OPERATIONS = [
@@ -149,12 +151,12 @@ describe('exactly-once writes: the fault matrix', () => {
       if (interleaving === 'none') return;
       other.answer = await otherWrite(userId, interleaving === 'another write with If-Match in between');
     };
-    const oursPrecondition = interleaving === 'ours with If-Match (or a key), another write in between';
+    const oursPrecondition = interleaving.startsWith('ours with If-Match');
     const tag =
       before && oursPrecondition
         ? { expectedVersion: before.version, expectedSessionId: before.sessionId }
         : {};
-    const key = oursPrecondition ? { idempotencyKey: `msg-${userId}` } : {};
+    const key = interleaving.includes('a key') ? { idempotencyKey: `msg-${userId}` } : {};
     const creates = operation.startsWith('create-or-get');
     // A replacement's first UpdateItem fails on the expired item; the second one replaces it.
     const target = operation === 'create-or-get (replacing expired)' ? 2 : 1;
@@ -239,10 +241,12 @@ interface ModelState {
   version: number;
   step: string | null;
   context: Record<string, unknown>;
+  /** Which lifetime of the session: each creation begins a new one. */
+  lifetime: number;
 }
 
 type OurOperation = 'update' | 'clear' | 'delete' | 'createOrGet';
-type OtherOperation = 'none' | 'update' | 'clear' | 'createOrGet';
+type OtherOperation = 'none' | 'update' | 'clear' | 'delete' | 'createOrGet';
 
 interface Step {
   operation: OurOperation;
@@ -262,7 +266,7 @@ function applyToModel(
   if (operation === 'createOrGet') {
     if (state.live) return { state, answer: { ok: true, created: false } };
     return {
-      state: { live: true, stored: true, version: 1, step: null, context: {} },
+      state: { live: true, stored: true, version: 1, step: null, context: {}, lifetime: state.lifetime + 1 },
       answer: { ok: true, created: true },
     };
   }
@@ -323,7 +327,7 @@ const stepArbitrary = fc.record({
   fault: fc.constantFrom<Fault | 'none'>('none', ...FAULTS),
   keyed: fc.boolean(),
   ifMatch: fc.boolean(),
-  other: fc.constantFrom<OtherOperation>('none', 'update', 'clear', 'createOrGet'),
+  other: fc.constantFrom<OtherOperation>('none', 'update', 'clear', 'delete', 'createOrGet'),
 });
 
 /**
@@ -335,7 +339,7 @@ async function checkAgainstModel(steps: Step[]): Promise<void> {
   time.set(new Date('2026-11-26T10:00:00.000Z'));
   freshClient();
   const userId = uniqueUserId('exactly-once-property');
-  let model: ModelState = { live: false, stored: false, version: 0, step: null, context: {} };
+  let model: ModelState = { live: false, stored: false, version: 0, step: null, context: {}, lifetime: 0 };
   for (const [index, step] of steps.entries()) {
     const current = await others.get(userId);
     const tag =
@@ -346,6 +350,8 @@ async function checkAgainstModel(steps: Step[]): Promise<void> {
     const appliedFirst = step.fault !== 'none' && APPLIED.has(step.fault);
     // The model: our write lands before the other's if its faulted attempt reached DynamoDB.
     let expected: ReturnType<typeof applyToModel>['answer'] | undefined;
+    // The lifetime our write went to, when its faulted attempt applied it.
+    let ourLifetime: number | undefined;
     if (step.fault === 'none' || appliedFirst) {
       const first = applyToModel(model, step.operation, index, tag.expectedVersion);
       // A faulted attempt that failed its condition applied nothing: the retry decides. Creating over a
@@ -357,6 +363,7 @@ async function checkAgainstModel(steps: Step[]): Promise<void> {
       if (step.fault === 'none' || applied) {
         model = first.state;
         expected = first.answer;
+        if (step.fault !== 'none') ourLifetime = model.lifetime;
       }
     }
     let otherAnswer: Awaited<ReturnType<typeof runOnStore>> | undefined;
@@ -385,6 +392,10 @@ async function checkAgainstModel(steps: Step[]): Promise<void> {
       expected = retried.answer;
     }
     versionWhenAnswered ??= model.version;
+    // Applied before the other's delete or a new lifetime: the retry finds no session to answer with (a
+    // delete still deleted).
+    const ended = ourLifetime !== undefined && (!model.live || model.lifetime !== ourLifetime);
+    if (ended && expected.ok && step.operation !== 'delete') expected = { ok: false, code: 'NOT_FOUND' };
     const label = JSON.stringify({
       steps,
       index,
@@ -412,12 +423,16 @@ async function checkAgainstModel(steps: Step[]): Promise<void> {
 }
 
 describe('exactly-once writes: random interleavings (property, fixed seed)', () => {
-  it('every answer matches a model that applies each acknowledged write exactly once', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 5 }), checkAgainstModel),
-      propertyParameters({ seed: 20261126, numRuns: 60 }),
-    );
-  }, propertyTimeout(180_000));
+  it(
+    'every answer matches a model that applies each acknowledged write exactly once',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 5 }), checkAgainstModel),
+        propertyParameters({ seed: 20261126, numRuns: 60 }),
+      );
+    },
+    propertyTimeout(180_000),
+  );
 
   describe('regressions: every counterexample found so far, by name', () => {
     // Found by `npm run fuzz -- --seed 1350176132 --runs 150`. The service was right: the model compared
@@ -477,3 +492,157 @@ describe("exactly-once writes: the registers' windows", () => {
     expect(await lostAnswerWithWritesBetween(24, { idempotencyKey: 'msg-window' })).toBe(1);
   });
 });
+
+describe('exactly-once writes: a delete, a new lifetime or room made before the answer (regressions)', () => {
+  /** A session's tag as `others` sees it now. */
+  async function tagOf(userId: string) {
+    const current = await others.get(userId);
+    if (current === undefined) throw new Error(`no live session for ${userId}`);
+    return { expectedVersion: current.version, expectedSessionId: current.sessionId };
+  }
+
+  beforeEach(() => {
+    time.set(new Date('2026-11-26T10:00:00.000Z'));
+    freshClient();
+  });
+
+  it.each([
+    ['unkeyed', {}],
+    ['keyed', { idempotencyKey: 'msg-create' }],
+  ])(
+    'a %s create-or-get whose answer was lost while another caller deleted the session answers 404 and does not bring it back',
+    async (_name, key) => {
+      const userId = uniqueUserId('exactly-once');
+      let deleted: Answer | undefined;
+
+      const ours = await withFault(
+        ourDoc,
+        'answer lost after the write',
+        1,
+        async () => {
+          deleted = await answer(others.delete(userId, await tagOf(userId)));
+        },
+        () => answer(ours_().createOrGet(userId, 'Chatbot', key)),
+      );
+
+      expect(deleted).toEqual({ ok: true, value: true });
+      expect(ours).toEqual({ ok: false, code: 'NOT_FOUND' });
+      expect(await others.get(userId)).toBeUndefined();
+      expect(await storedItem(ourDoc, userId)).toMatchObject({ deletedAt: expect.any(String) });
+    },
+  );
+
+  it('a replacement of an expired session whose answer was lost while another caller deleted it answers 404 and does not bring it back', async () => {
+    const userId = uniqueUserId('exactly-once');
+    const expired = (await others.createOrGet(userId)).session;
+    time.advanceDays(31);
+    let replacement: Session | undefined;
+
+    // The first UpdateItem fails on the expired item; the second, the replacement, is applied.
+    const ours = await withFault(
+      ourDoc,
+      'answer lost after the write',
+      2,
+      async () => {
+        replacement = await others.get(userId);
+        await others.delete(userId, await tagOf(userId));
+      },
+      () => answer(ours_().createOrGet(userId)),
+    );
+
+    expect(replacement?.sessionId).not.toBe(expired.sessionId);
+    expect(ours).toEqual({ ok: false, code: 'NOT_FOUND' });
+    expect(await others.get(userId)).toBeUndefined();
+    // The deleted lifetime's tag matches nothing: a new session is a new lifetime.
+    const again = (await others.createOrGet(userId)).session;
+    expect(again.sessionId).not.toBe(replacement?.sessionId);
+  });
+
+  it('a keyed update repeated after the session was deleted and created again answers 404 and leaves the new session alone', async () => {
+    const userId = uniqueUserId('exactly-once');
+    await others.createOrGet(userId);
+    // The same request twice: same key, same body, same If-Match.
+    const request = { idempotencyKey: 'wamid.D', ...(await tagOf(userId)) };
+    await ours_().update(userId, { context: { booked: true } }, request);
+    await others.delete(userId);
+    const next = (await others.createOrGet(userId)).session;
+
+    const repeat = await answer(ours_().update(userId, { context: { booked: true } }, request));
+
+    expect(repeat).toEqual({ ok: false, code: 'NOT_FOUND' });
+    expect(await others.get(userId)).toEqual(next);
+  });
+
+  it('a keyed create-or-get repeated after its session was deleted and another created answers 404', async () => {
+    const userId = uniqueUserId('exactly-once');
+    const first = await ours_().createOrGet(userId, 'Chatbot', { idempotencyKey: 'open-E' });
+    await others.delete(userId);
+    const next = (await others.createOrGet(userId)).session;
+
+    const repeat = await answer(ours_().createOrGet(userId, 'Chatbot', { idempotencyKey: 'open-E' }));
+
+    expect(first.created).toBe(true);
+    expect(repeat).toEqual({ ok: false, code: 'NOT_FOUND' });
+    expect(await others.get(userId)).toEqual(next);
+  });
+
+  it('a keyed delete repeated after a new session was created answers deleted and leaves the new one', async () => {
+    const userId = uniqueUserId('exactly-once');
+    await others.createOrGet(userId);
+    expect(await ours_().applyDelete(userId, { idempotencyKey: 'bye' })).toEqual({
+      deleted: true,
+      replayed: false,
+    });
+    const next = (await others.createOrGet(userId)).session;
+
+    expect(await ours_().applyDelete(userId, { idempotencyKey: 'bye' })).toEqual({
+      deleted: true,
+      replayed: true,
+    });
+    expect(await others.get(userId)).toEqual(next);
+  });
+
+  it('an update refused for room, after which another caller made room, is written again, once', async () => {
+    const userId = uniqueUserId('exactly-once');
+    await others.createOrGet(userId);
+    const full = Object.fromEntries(Array.from({ length: 64 }, (_, index) => [`k${index}`, index]));
+    const v0 = (await others.update(userId, { context: full })).version;
+
+    const wire = interceptWire(ourDoc, async (attempt) => {
+      const response = await attempt.forward();
+      // The attempt failed for room; before the read, another caller removes two keys.
+      if (attempt.operation === 'UpdateItem' && attempt.count === 1) {
+        await others.update(userId, { context: { k0: null, k1: null } });
+      }
+      return response;
+    });
+    const ours = await answer(ours_().update(userId, { context: { extra: 1 } })).finally(() =>
+      wire.restore(),
+    );
+
+    expect(ours).toMatchObject({ ok: true, value: { version: v0 + 2, context: { extra: 1 } } });
+    expect(wire.count('UpdateItem')).toBe(2);
+    expect((await others.get(userId))?.version).toBe(v0 + 2);
+  });
+
+  it('a keyed delete that found no session, after which one was created, deletes it rather than answer 412', async () => {
+    const userId = uniqueUserId('exactly-once');
+    const wire = interceptWire(ourDoc, async (attempt) => {
+      const response = await attempt.forward();
+      if (attempt.operation === 'UpdateItem' && attempt.count === 1) await others.createOrGet(userId);
+      return response;
+    });
+
+    const ours = await answer(ours_().applyDelete(userId, { idempotencyKey: 'bye-K' })).finally(() =>
+      wire.restore(),
+    );
+
+    expect(ours).toEqual({ ok: true, value: { deleted: true, replayed: false } });
+    expect(await others.get(userId)).toBeUndefined();
+  });
+});
+
+/** Our side's repository on the current client (freshClient replaces it). */
+function ours_(): SessionRepository {
+  return repositoryFor(ourDoc, { clock: time.clock });
+}

@@ -269,6 +269,30 @@ describe('faults: DynamoDB throttles', () => {
     }
   });
 
+  it('a PATCH applied but never answered gets 503, and its retry under the same Idempotency-Key applies nothing again', async () => {
+    const userId = await seed(container);
+    const before = Number((await item(userId))?.version);
+    const headers = { 'idempotency-key': 'wamid.unanswered' };
+    const wire = inject(async (attempt) => {
+      if (attempt.operation !== 'UpdateItem') return attempt.forward();
+      await attempt.forward();
+      throw connectionReset();
+    });
+
+    let unanswered: Answered;
+    try {
+      unanswered = await http(container, 'PATCH', userId, headers);
+    } finally {
+      wire.restore();
+    }
+    const retried = await http(container, 'PATCH', userId, headers);
+
+    expectUnavailable(unanswered);
+    expect(retried.status, retried.text).toBe(200);
+    expect(JSON.parse(retried.text)).toMatchObject({ version: before + 1, step: 'confirm' });
+    expect(await item(userId)).toMatchObject({ version: before + 1, step: 'confirm' });
+  });
+
   it.each([
     [400, 'ProvisionedThroughputExceededException'],
     [400, 'ThrottlingException'],

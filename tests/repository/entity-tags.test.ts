@@ -88,6 +88,23 @@ describe('entity tags', () => {
     },
   );
 
+  it.each(['update', 'clear', 'delete'] as const)(
+    'invoke %s with the expectedSessionId of an expired session that was replaced answers VERSION_CONFLICT',
+    async (fn) => {
+      const userId = uniqueUserId('etag');
+      const oldTag = await expiredSession(userId);
+      const replaced = await invoke('create-or-get', { userId });
+      expect(replaced).toMatchObject({ ok: true, created: true });
+
+      const [expectedSessionId] = oldTag.slice(1, -1).split('.');
+      const payload = { userId, expectedSessionId, expectedVersion: 1 };
+      const answer = await invoke(fn, fn === 'update' ? { ...payload, step: 'a' } : payload);
+
+      expect(answer).toMatchObject({ ok: false, error: { code: 'VERSION_CONFLICT' } });
+      expect(await invoke('get-session', { userId })).toMatchObject({ ok: true, session: replaced.session });
+    },
+  );
+
   it('invoke with the current expectedSessionId and expectedVersion succeeds', async () => {
     const userId = uniqueUserId('etag');
     const { sessionId } = (await invoke('create-or-get', { userId })).session as { sessionId: string };

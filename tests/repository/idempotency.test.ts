@@ -164,6 +164,84 @@ describe('idempotency keys over HTTP', () => {
     expect(retried.headers).not.toHaveProperty('Idempotent-Replayed');
   });
 
+  it('the same key and body with another If-Match is another request: 422, nothing applied', async () => {
+    const userId = await newSession();
+    const tag = String((await http('GET', userId)).headers.ETag);
+    const first = await http('PATCH', userId, { json: { step: 'a' }, headers: key('msg-5') });
+    const before = await storedItem(doc, userId);
+
+    const withTag = await http('PATCH', userId, {
+      json: { step: 'a' },
+      headers: { ...key('msg-5'), 'if-match': tag },
+    });
+
+    expect(first.status).toBe(200);
+    expect(withTag.status).toBe(422);
+    expect(withTag.json).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    expect(await storedItem(doc, userId)).toEqual(before);
+  });
+
+  it.each([
+    ['PUT', 201],
+    ['POST', 200],
+    ['DELETE', 204],
+  ] as const)(
+    'concurrent first uses of one key on %s apply once, and all answer %i',
+    async (method, status) => {
+      const userId = method === 'PUT' ? uniqueUserId('idempotency') : await newSession();
+      const before = await storedItem(doc, userId);
+
+      const answers = await Promise.all(
+        Array.from({ length: 5 }, () => http(method, userId, { headers: key(`wamid.${method}`) })),
+      );
+
+      expect(answers.map((answer) => answer.status)).toEqual(Array(5).fill(status));
+      expect(answers.filter((answer) => answer.headers['Idempotent-Replayed'] === undefined)).toHaveLength(1);
+      const after = await storedItem(doc, userId);
+      if (method === 'POST') expect(after?.version).toBe(Number(before?.version) + 1);
+      if (method === 'PUT') {
+        const sessionIds = new Set(answers.map((answer) => (answer.json as { sessionId: string }).sessionId));
+        expect([...sessionIds]).toEqual([after?.sessionId]);
+      }
+      if (method === 'DELETE') expect(after).toMatchObject({ deletedAt: expect.any(String) });
+    },
+  );
+
+  it.each([
+    ['PATCH', { json: { context: { booked: true } } }],
+    ['POST', {}],
+  ] as const)(
+    'a repeated %s after the session was deleted and created again answers 404 and leaves the new one alone',
+    async (method, options) => {
+      const userId = await newSession();
+      const tag = String((await http('GET', userId)).headers.ETag);
+      const request = { ...options, headers: { ...key(`wamid.${method}.D`), 'if-match': tag } };
+      expect((await http(method, userId, request)).status).toBe(200);
+      expect((await http('DELETE', userId)).status).toBe(204);
+      expect((await http('PUT', userId)).status).toBe(201);
+      const next = await storedItem(doc, userId);
+
+      const repeat = await http(method, userId, request);
+
+      expect(repeat.status, repeat.text).toBe(404);
+      expect(repeat.json).toMatchObject({ error: { code: 'NOT_FOUND' } });
+      expect(await storedItem(doc, userId)).toEqual(next);
+    },
+  );
+
+  it('a repeated PUT after its session was deleted and another created answers 404, not that one', async () => {
+    const userId = uniqueUserId('idempotency');
+    expect((await http('PUT', userId, { headers: key('open-E') })).status).toBe(201);
+    expect((await http('DELETE', userId)).status).toBe(204);
+    expect((await http('PUT', userId)).status).toBe(201);
+    const next = await storedItem(doc, userId);
+
+    const repeat = await http('PUT', userId, { headers: key('open-E') });
+
+    expect(repeat.status, repeat.text).toBe(404);
+    expect(await storedItem(doc, userId)).toEqual(next);
+  });
+
   it.each([
     ['empty', ''],
     ['256 characters', 'k'.repeat(256)],
@@ -247,6 +325,17 @@ describe('idempotency keys by direct invocation', () => {
     expect(answers.every((answer) => answer.ok === true)).toBe(true);
     expect(answers.filter((answer) => answer.replayed === undefined)).toHaveLength(1);
     expect((await storedItem(doc, userId))?.version).toBe(before + 1);
+  });
+
+  it('a repeated update after the session was deleted and created again answers NOT_FOUND', async () => {
+    const userId = await newSession();
+    const payload = { userId, context: { booked: true }, idempotencyKey: 'wamid.6' };
+    expect(await invoke('update', payload)).toMatchObject({ ok: true });
+    expect(await invoke('delete', { userId })).toEqual({ ok: true, deleted: true });
+    const next = await invoke('create-or-get', { userId });
+
+    expect(await invoke('update', payload)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(await invoke('get-session', { userId })).toMatchObject({ session: next.session });
   });
 
   it('refuses an idempotencyKey that is not 1-255 printable ASCII characters', async () => {

@@ -10,7 +10,13 @@ import { activityTimes } from '../../lib/clock.ts';
 import { attributeSize, itemSize, valueSize } from '../../lib/item-size.ts';
 import { LIMITS } from '../../lib/schema.ts';
 import { newSessionItem } from '../../lib/session-requests.ts';
-import { KEY_REGISTER, RETRY_REGISTER, writeEntry, writeIdentity } from '../../lib/write-register.ts';
+import {
+  KEY_REGISTER,
+  LIFETIME_BOUNDARIES,
+  RETRY_REGISTER,
+  writeEntry,
+  writeIdentity,
+} from '../../lib/write-register.ts';
 import { repositoryFor, storedItem, testDocumentClient, uniqueUserId } from '../support/dynamo.ts';
 
 /** A string of `characters` UTF-16 units that costs the most UTF-8 bytes: 3 per unit. */
@@ -40,13 +46,15 @@ describe('item size estimate', () => {
     const userId = 'u'.repeat(LIMITS.userIdLength);
     const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), LIMITS.inactiveDaysMax, { userId });
     const base = newSessionItem(userId, randomUUID(), 'Chatbot', times);
-    // Both registers full of their longest entries: keyed create-or-gets (with the candidate sessionId)
-    // and unkeyed writes (an unkeyed create-or-get records nothing).
+    // Both registers full of their longest entries, create-or-gets (with the candidate sessionId), keyed
+    // and unkeyed, and both lifetime boundaries set.
     const keyed = writeIdentity('createOrGet', {}, 'k'.repeat(LIMITS.idempotencyKeyLength));
-    const unkeyed = writeIdentity('update', {}, undefined);
+    const unkeyed = writeIdentity('createOrGet', {}, undefined);
     const registers = {
       ...Object.fromEntries(KEY_REGISTER.map((name) => [name, writeEntry(keyed, randomUUID())])),
-      ...Object.fromEntries(RETRY_REGISTER.map((name) => [name, writeEntry(unkeyed)])),
+      ...Object.fromEntries(RETRY_REGISTER.map((name) => [name, writeEntry(unkeyed, randomUUID())])),
+      [LIFETIME_BOUNDARIES.key]: writeEntry(keyed, randomUUID()),
+      [LIFETIME_BOUNDARIES.retry]: writeEntry(unkeyed, randomUUID()),
     };
     const largest = {
       ...base,
@@ -75,7 +83,8 @@ describe('item size estimate', () => {
 
     expect(size).toBeLessThanOrEqual(LIMITS.itemBytes);
     // The figures the README, SECURITY.md and BENCHMARKS.md quote.
-    expect(size).toBe(26_450);
+    expect(size).toBe(26_574);
+    expect(itemSize(registers)).toBe(1_044);
     expect(Math.ceil(size / 1024)).toBe(26);
   });
 });

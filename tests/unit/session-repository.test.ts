@@ -30,7 +30,16 @@ const expired = newSessionItem(
 );
 
 const conditionFailed = () =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { attempts: 1 },
+  });
+/** What the SDK throws when its retry of an attempt whose answer was lost fails the condition. */
+const conditionFailedOnRetry = () =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { attempts: 2 },
+  });
 
 const mock = mockClient(DynamoDBDocumentClient);
 afterEach(() => mock.reset());
@@ -111,7 +120,7 @@ describe('SessionRepository, rare paths', () => {
         .on(UpdateCommand)
         .callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => {
           entry = input.ExpressionAttributeValues[':entry'];
-          throw conditionFailed();
+          throw conditionFailedOnRetry();
         })
         .on(GetCommand)
         .callsFake(async () => ({ Item: { ...live, version: 2, w0: entry } }));
@@ -133,6 +142,34 @@ describe('SessionRepository, rare paths', () => {
       mock.on(UpdateCommand).rejects(conditionFailed()).on(GetCommand).resolves({ Item: item });
       expect(await codeOf(repository().update(USER, { step: 'a' }, { expectedVersion }))).toBe(code);
       expect(await codeOf(repository().clear(USER, { expectedVersion }))).toBe(code);
+    });
+
+    it('write again when the read finds the cause gone: room made for the keys after the attempt', async () => {
+      mock
+        .on(UpdateCommand)
+        .rejectsOnce(conditionFailed())
+        .resolves({ Attributes: { ...live, version: 3, context: { k0: 0, extra: 1 } } })
+        .on(GetCommand)
+        // The attempt found 64 keys; another caller removed all but one before the read.
+        .resolves({ Item: { ...live, version: 2, context: { k0: 0 } } });
+
+      const session = await repository().update(USER, { context: { extra: 1 } });
+
+      expect(session.version).toBe(3);
+      expect(mock.commandCalls(UpdateCommand)).toHaveLength(2);
+      expect(mock.commandCalls(GetCommand)).toHaveLength(1);
+    });
+
+    it('give up after three rounds if the session keeps changing under them', async () => {
+      mock
+        .on(UpdateCommand)
+        .rejects(conditionFailed())
+        .on(GetCommand)
+        .resolves({ Item: { ...live } });
+      expect(await codeOf(repository().update(USER, { step: 'a' }, { idempotencyKey: 'k' }))).toBe(
+        'UNAVAILABLE',
+      );
+      expect(mock.commandCalls(UpdateCommand)).toHaveLength(3);
     });
 
     it('pass on any other failure untouched', async () => {
@@ -176,13 +213,28 @@ describe('SessionRepository, rare paths', () => {
         .on(UpdateCommand)
         .callsFake(async (input: { ExpressionAttributeValues: Record<string, unknown> }) => {
           entry = input.ExpressionAttributeValues[':entry'];
-          throw conditionFailed();
+          throw conditionFailedOnRetry();
         })
         .on(GetCommand)
         .callsFake(async () => ({ Item: { ...live, deletedAt: NOW.toISOString(), w0: entry } }));
 
       expect(await repository().applyDelete(USER)).toEqual({ deleted: true, replayed: false });
       expect(mock.commandCalls(DeleteCommand)).toHaveLength(0);
+    });
+
+    it('deletes a session created after its attempt failed, when no precondition was given', async () => {
+      mock
+        .on(UpdateCommand)
+        .rejectsOnce(conditionFailed())
+        .resolves({})
+        .on(GetCommand)
+        .resolves({ Item: { ...live } });
+
+      expect(await repository().applyDelete(USER, { idempotencyKey: 'k' })).toEqual({
+        deleted: true,
+        replayed: false,
+      });
+      expect(mock.commandCalls(UpdateCommand)).toHaveLength(2);
     });
 
     it('makes a failed condition on a live session of another version a VERSION_CONFLICT', async () => {

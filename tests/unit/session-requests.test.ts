@@ -91,7 +91,7 @@ describe('session requests', () => {
 
   it('replaceExpiredRequest starts a new lifetime only over an item that holds no live session', () => {
     const item = newSessionItem('u1', 's1', 'Chatbot', times);
-    const request = replaceExpiredRequest('t', item, times);
+    const request = replaceExpiredRequest('t', item, times, unkeyedWrite);
     expect(request).toMatchObject({
       TableName: 't',
       Key: { userId: 'u1' },
@@ -108,7 +108,7 @@ describe('session requests', () => {
     expect(request.UpdateExpression).toContain('#createdAt = :updatedAtExact');
     expect(request.UpdateExpression).toMatch(/ REMOVE #deletedAt, #lastWriteId$/);
     expect(request.ConditionExpression).toBe(
-      `(attribute_not_exists(#userId) OR (NOT ${WAS_ACTIVE})) OR attribute_exists(#deletedAt)`,
+      `((attribute_not_exists(#userId) OR (NOT ${WAS_ACTIVE})) OR attribute_exists(#deletedAt)) AND ${NOT_RETRIED}`,
     );
     expectNamesMatchUse(request);
     const keyed = replaceExpiredRequest('t', item, times, write);
@@ -122,7 +122,7 @@ describe('session requests', () => {
   });
 
   describe('createOrGetRequest', () => {
-    const request = createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times);
+    const request = createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times, unkeyedWrite);
 
     it('keeps every existing field through if_not_exists and always touches the activity', () => {
       for (const field of ['sessionId', 'source', 'version', 'createdAt', 'step', 'booking', 'context']) {
@@ -135,9 +135,9 @@ describe('session requests', () => {
       expectNamesMatchUse(request);
     });
 
-    it('only succeeds on a missing or live session', () => {
+    it('only succeeds on a missing or live session, and only once', () => {
       expect(request.ConditionExpression).toBe(
-        `(attribute_not_exists(#userId) OR ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)`,
+        `((attribute_not_exists(#userId) OR ${WAS_ACTIVE}) AND attribute_not_exists(#deletedAt)) AND ${NOT_RETRIED}`,
       );
       expect(request.ExpressionAttributeValues?.[':cutoff']).toBe(times.cutoff);
     });
@@ -283,7 +283,7 @@ describe('session requests', () => {
       },
     );
 
-    it('a keyed create-or-get and a keyed replacement record in the key register; unkeyed ones record nothing', () => {
+    it('a create-or-get and a replacement record in the key register when keyed, else in the retry register', () => {
       const item = newSessionItem('u1', 's1', 'Chatbot', times);
       for (const request of [
         createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times, write),
@@ -291,15 +291,30 @@ describe('session requests', () => {
       ]) {
         expect(request.ConditionExpression).toContain(NOT_RECORDED);
         expect(request.UpdateExpression).toContain(shift('w', KEY_SLOTS));
-        expect(request.ExpressionAttributeNames).not.toHaveProperty('#r0');
+        expectNamesMatchUse(request);
       }
       for (const request of [
-        createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times),
-        replaceExpiredRequest('t', item, times),
+        createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times, unkeyedWrite),
+        replaceExpiredRequest('t', item, times, unkeyedWrite),
       ]) {
-        expect(request.ExpressionAttributeNames).not.toHaveProperty('#w0');
-        expect(request.ExpressionAttributeNames).not.toHaveProperty('#r0');
+        expect(request.ConditionExpression).toContain(NOT_RETRIED);
+        expect(request.UpdateExpression).toContain(shift('r', RETRY_SLOTS));
+        expect(request.ExpressionAttributeNames).not.toHaveProperty('#w1');
+        expectNamesMatchUse(request);
       }
+    });
+
+    it('a replacement marks where the new lifetime begins: the newest entry of each register so far', () => {
+      const item = newSessionItem('u1', 's1', 'Chatbot', times);
+      for (const recorded of [write, unkeyedWrite]) {
+        const request = replaceExpiredRequest('t', item, times, recorded);
+        expect(request.UpdateExpression).toContain('#wBefore = if_not_exists(#w0, :none)');
+        expect(request.UpdateExpression).toContain('#rBefore = if_not_exists(#r0, :none)');
+        expect(request.ExpressionAttributeValues?.[':none']).toBeNull();
+      }
+      expect(
+        createOrGetRequest('t', 'u1', 'candidate', 'Chatbot', times, write).UpdateExpression,
+      ).not.toContain('Before');
     });
 
     it('keeps the largest update under DynamoDB’s 4 KB expression limit, keyed or not', () => {

@@ -5,6 +5,7 @@ import {
   KEY_SLOTS,
   RETRY_REGISTER,
   RETRY_SLOTS,
+  type WriteIdentity,
   writeEntry,
   writeIdentity,
 } from '../../lib/write-register.ts';
@@ -40,10 +41,33 @@ describe('write registers', () => {
       nonce: keyed.nonce,
       operation: 'u',
       candidatePrefix: '',
+      earlierLifetime: false,
     });
     expect(findRecordedWrite(item, unkeyed.writeId)).toMatchObject({ nonce: unkeyed.nonce, operation: 'c' });
     expect(findRecordedWrite({ w20: writeEntry(keyed) }, keyed.writeId)).toBeDefined();
     expect(findRecordedWrite(item, writeIdentity('update', {}, 'msg-2').writeId)).toBeUndefined();
     expect(findRecordedWrite(undefined, keyed.writeId)).toBeUndefined();
+  });
+
+  it('tells an entry of an earlier lifetime: the boundary entry and every older one', () => {
+    const older = writeIdentity('update', {}, 'm1');
+    const boundary = writeIdentity('update', {}, 'm2');
+    const newer = writeIdentity('update', {}, 'm3');
+    const unkeyed = writeIdentity('clear', {}, undefined);
+    const item = {
+      w0: writeEntry(newer),
+      w1: writeEntry(boundary),
+      w2: writeEntry(older),
+      wBefore: writeEntry(boundary),
+      r0: writeEntry(unkeyed),
+      rBefore: null,
+    };
+    const earlier = (stored: Record<string, unknown>, write: WriteIdentity) =>
+      findRecordedWrite(stored, write.writeId)?.earlierLifetime;
+    expect([older, boundary, newer].map((write) => earlier(item, write))).toEqual([true, true, false]);
+    // No boundary (a register empty when the lifetime began, or a session never replaced): all current.
+    expect(earlier(item, unkeyed)).toBe(false);
+    // A boundary that has fallen off the register: every entry left is newer than it.
+    expect(earlier({ ...item, wBefore: 'fallen-off' }, older)).toBe(false);
   });
 });
