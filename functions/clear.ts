@@ -1,10 +1,16 @@
-import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
+import {
+  httpBodies,
+  invokePayloads,
+  parseInput,
+  parseOptionalBody,
+  type RequestWriteOptions,
+} from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
 /** POST /sessions/{userId}/clear: empties step, booking and context, keeping the session itself. */
 export const handler = sessionHandler({
   name: 'clear',
-  fromHttp: ({ userId, body, ifMatch, idempotencyKey }) => {
+  fromHttp: ({ userId, body, ifMatch, idempotencyKey }): { userId: string; options: RequestWriteOptions } => {
     parseOptionalBody(httpBodies.empty, body);
     return { userId, options: { ...ifMatch, idempotencyKey } };
   },

@@ -1,11 +1,23 @@
 import { ValidationError } from '../lib/errors.ts';
-import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
+import {
+  httpBodies,
+  invokePayloads,
+  parseInput,
+  parseOptionalBody,
+  type RequestWriteOptions,
+  type Source,
+} from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
 /** PUT /sessions/{userId}: the user's live session, created when there is none (201) or returned (200). */
 export const handler = sessionHandler({
   name: 'createOrGet',
-  fromHttp: ({ userId, body, ifMatch, idempotencyKey }) => {
+  fromHttp: ({
+    userId,
+    body,
+    ifMatch,
+    idempotencyKey,
+  }): { userId: string; source: Source; options: RequestWriteOptions } => {
     // A precondition on "create or return" has no useful meaning; refused rather than silently ignored.
     if (ifMatch !== undefined) {
       throw new ValidationError('If-Match is not supported on PUT', {
@@ -15,15 +27,14 @@ export const handler = sessionHandler({
     return {
       userId,
       source: parseOptionalBody(httpBodies.createOrGet, body).source ?? 'Website',
-      idempotencyKey,
+      options: { idempotencyKey },
     };
   },
   fromInvoke: (payload) => {
-    const { userId, source, idempotencyKey } = parseInput(invokePayloads.createOrGet, payload);
-    return { userId, source: source ?? 'Chatbot', idempotencyKey };
+    const { userId, source, ...options } = parseInput(invokePayloads.createOrGet, payload);
+    return { userId, source: source ?? 'Chatbot', options };
   },
-  run: ({ userId, source, idempotencyKey }, sessions) =>
-    sessions.createOrGet(userId, source, { idempotencyKey }),
+  run: ({ userId, source, options }, sessions) => sessions.createOrGet(userId, source, options),
   toHttp: ({ session, created, replayed }) =>
     created
       ? {

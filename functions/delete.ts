@@ -1,11 +1,17 @@
 import { NotFoundError } from '../lib/errors.ts';
-import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
+import {
+  httpBodies,
+  invokePayloads,
+  parseInput,
+  parseOptionalBody,
+  type RequestWriteOptions,
+} from '../lib/schema.ts';
 import { sessionHandler } from '../lib/session-handler.ts';
 
 /** DELETE /sessions/{userId}: removes the live session (204), or 404 when there is none. */
 export const handler = sessionHandler({
   name: 'delete',
-  fromHttp: ({ userId, body, ifMatch, idempotencyKey }) => {
+  fromHttp: ({ userId, body, ifMatch, idempotencyKey }): { userId: string; options: RequestWriteOptions } => {
     parseOptionalBody(httpBodies.empty, body);
     return { userId, options: { ...ifMatch, idempotencyKey } };
   },

@@ -10,11 +10,11 @@ export const handler = sessionHandler({
     options: { ...ifMatch, idempotencyKey },
   }),
   fromInvoke: (payload) => {
-    const { userId, expectedVersion, expectedSessionId, idempotencyKey, ...patch } = parseInput(
+    const { userId, expectedVersion, expectedSessionId, idempotencyKey, callId, ...patch } = parseInput(
       invokePayloads.update,
       payload,
     );
-    return { userId, patch, options: { expectedVersion, expectedSessionId, idempotencyKey } };
+    return { userId, patch, options: { expectedVersion, expectedSessionId, idempotencyKey, callId } };
   },
   run: ({ userId, patch, options }, sessions) => sessions.applyUpdate(userId, patch, options),
   toHttp: ({ session, replayed }) => ({ status: 200, session, replayed }),

@@ -13,6 +13,7 @@ import {
 import {
   errorFromBody,
   InternalError,
+  keyUsedBy,
   NotFoundError,
   UnavailableError,
   ValidationError,
@@ -89,7 +90,7 @@ export interface MutateResult {
 }
 
 /** Fields the client sets itself; a patch that carries one could send the write elsewhere. */
-const CLIENT_FIELDS = ['userId', 'expectedVersion', 'expectedSessionId', 'idempotencyKey'] as const;
+const CLIENT_FIELDS = ['userId', 'expectedVersion', 'expectedSessionId', 'idempotencyKey', 'callId'] as const;
 
 const FUNCTIONS: SessionFunction[] = ['createOrGet', 'getSession', 'update', 'clear', 'delete'];
 
@@ -215,8 +216,9 @@ export class SessionClient {
    * - With `idempotencyKey`: a write already applied under that key is not applied again, and the
    *   result is `replayed: true`. A redelivered message usually produces another request (a newer
    *   version, a patch computed from the newer state), which the service refuses as
-   *   IDEMPOTENCY_KEY_REUSED; for `mutate` that too means "already applied", and the result is the
-   *   session just read, with `replayed: true`.
+   *   IDEMPOTENCY_KEY_REUSED; when the key's first request was an update, for `mutate` that too means
+   *   "already applied", and the result is the session just read, with `replayed: true`. A key first
+   *   used by another operation (a create-or-get with the same message id) is an error, never a replay.
    */
   async mutate(
     userId: string,
@@ -235,7 +237,11 @@ export class SessionClient {
         return { session: updated, replayed: wasReplayed(updated), attempts: attempt };
       }
       const error = body.error ?? {};
-      if (error.code === IDEMPOTENCY_KEY_REUSED && options.idempotencyKey !== undefined) {
+      if (
+        error.code === IDEMPOTENCY_KEY_REUSED &&
+        options.idempotencyKey !== undefined &&
+        usedByUpdate(error)
+      ) {
         replays.add(session);
         return { session, replayed: true, attempts: attempt };
       }
@@ -259,15 +265,20 @@ export class SessionClient {
     throw errorFromBody(body.error ?? {});
   }
 
-  /** Invokes the function and returns its envelope, `ok` or not. */
+  /**
+   * Invokes the function and returns its envelope, `ok` or not. A write carries a new `callId`: the
+   * Lambda SDK resends the same payload when an answer is lost after the function ran (a dropped
+   * connection), and the service applies a write with a callId it has recorded only once.
+   */
   async #call(name: SessionFunction, payload: object): Promise<Envelope> {
     const functionName = this.#names[name];
+    const sent = name === 'getSession' ? payload : { ...payload, callId: crypto.randomUUID() };
     let response: InvokeCommandOutput;
     try {
       response = await this.#lambda.send(
         new InvokeCommand({
           FunctionName: functionName,
-          Payload: new TextEncoder().encode(JSON.stringify(payload)),
+          Payload: new TextEncoder().encode(JSON.stringify(sent)),
         }),
       );
     } catch (error) {
@@ -285,6 +296,18 @@ export class SessionClient {
     if (!body) throw new InternalError(`${functionName} answered something other than an envelope`);
     return body;
   }
+}
+
+/** Whether the key of an IDEMPOTENCY_KEY_REUSED was first used by an update: a write `mutate` may have made. */
+function usedByUpdate(error: { details?: unknown }): boolean {
+  const expected = keyUsedBy('update');
+  return (
+    Array.isArray(error.details) &&
+    error.details.some(
+      (detail: { path?: unknown; message?: unknown }) =>
+        detail.path === expected.path && detail.message === expected.message,
+    )
+  );
 }
 
 function parseEnvelope(payload: Uint8Array | undefined): Envelope | undefined {

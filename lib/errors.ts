@@ -70,6 +70,11 @@ export class IdempotencyKeyReusedError extends SessionServiceError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
 }
 
+/** The detail of IDEMPOTENCY_KEY_REUSED: which operation the key's first request was. */
+export function keyUsedBy(operation: string): ErrorDetail {
+  return { path: 'idempotencyKey', message: `was used by ${operation}` };
+}
+
 export class PayloadTooLargeError extends SessionServiceError {
   override readonly name = 'PayloadTooLargeError';
   readonly code = 'PAYLOAD_TOO_LARGE';

@@ -269,7 +269,19 @@ const versionedUserFields = {
   expectedVersion: z.optional(expectedVersionSchema),
   expectedSessionId: z.optional(text(64)),
   idempotencyKey: z.optional(idempotencyKeySchema),
+  callId: z.optional(idempotencyKeySchema),
 };
+
+/**
+ * What a write request carries beside its data, from either entry point: a precondition (If-Match, or
+ * expectedVersion/expectedSessionId), an idempotency key, and (invoke only) the id of the call.
+ */
+export interface RequestWriteOptions {
+  expectedVersion?: number | undefined;
+  expectedSessionId?: string | undefined;
+  idempotencyKey?: string | undefined;
+  callId?: string | undefined;
+}
 
 /** HTTP bodies, one per route that takes one. */
 export const httpBodies = {
@@ -285,6 +297,7 @@ export const invokePayloads = {
       userId: userIdSchema,
       source: z.optional(sourceSchema),
       idempotencyKey: z.optional(idempotencyKeySchema),
+      callId: z.optional(idempotencyKeySchema),
     },
     NOT_OBJECT,
   ),

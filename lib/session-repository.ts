@@ -17,6 +17,7 @@ import {
 import { isConditionFailed, translateDynamoError } from './dynamo-errors.ts';
 import {
   IdempotencyKeyReusedError,
+  keyUsedBy,
   NotFoundError,
   SessionTooLargeError,
   UnavailableError,
@@ -58,6 +59,7 @@ import {
 } from './shard.ts';
 import {
   findRecordedWrite,
+  operationOfCode,
   type RecordedOperation,
   type RecordedWrite,
   type WriteIdentity,
@@ -102,6 +104,12 @@ export interface WriteOptions {
    * not applied again and answers as a replay; with other input it is refused (IDEMPOTENCY_KEY_REUSED).
    */
   idempotencyKey?: string | undefined;
+  /**
+   * Names one call across its transport's retries (SessionClient sends a new one with each call, and the
+   * Lambda SDK resends it unchanged): a resent call is applied once and answers as that call, not as a
+   * replay. Recorded in the retry register, like an unkeyed write's own id; not a key.
+   */
+  callId?: string | undefined;
 }
 
 /** What a write answered: `replayed` when an earlier request with the same idempotency key applied it. */
@@ -197,17 +205,22 @@ export class SessionRepository {
   async createOrGet(
     userId: string,
     source: Source = 'Website',
-    options: Pick<WriteOptions, 'idempotencyKey'> = {},
+    options: Pick<WriteOptions, 'idempotencyKey' | 'callId'> = {},
   ): Promise<CreateOrGetOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const channel = parseInput(sourceSchema, source, 'source');
-    const write = writeIdentity('createOrGet', { source: channel }, this.#key(options.idempotencyKey));
+    const write = writeIdentity(
+      'createOrGet',
+      { source: channel },
+      this.#key(options.idempotencyKey),
+      this.#callId(options.callId),
+    );
     // One candidate for the whole call: if a creating write's answer is lost, the retry still finds it.
     const candidate = randomUUID();
     // Three rounds suffice: a round fails only if another caller revived or replaced the item meanwhile.
     for (let attempt = 0; ; attempt++) {
       const times = this.#activity(id);
-      let mayBeRecorded = write.keyed;
+      let mayBeRecorded = write.idFromCaller;
       try {
         const { Attributes } = await this.#send(
           new UpdateCommand(createOrGetRequest(this.#table, id, candidate, channel, times, write)),
@@ -484,7 +497,7 @@ export class SessionRepository {
     const key = this.#key(options.idempotencyKey);
     const precondition = { sessionId: options.expectedSessionId, version: options.expectedVersion };
     return {
-      write: writeIdentity(operation, { input, precondition }, key),
+      write: writeIdentity(operation, { input, precondition }, key, this.#callId(options.callId)),
       expectedVersion: options.expectedVersion,
       expectedSessionId: options.expectedSessionId,
     };
@@ -496,14 +509,19 @@ export class SessionRepository {
       : parseInput(idempotencyKeySchema, idempotencyKey, 'idempotencyKey');
   }
 
+  #callId(callId: string | undefined): string | undefined {
+    return callId === undefined ? undefined : parseInput(idempotencyKeySchema, callId, 'callId');
+  }
+
   /**
-   * Whether a failed condition may be this write already recorded: always for a keyed write (an earlier
-   * request may have used the key), otherwise only if the SDK sent more than one attempt, one of which may
-   * have been applied with its answer lost. Without a precondition the failure then means "no live session".
+   * Whether a failed condition may be this write already recorded: always when the caller gave its id (an
+   * earlier request may have carried the same key or callId), otherwise only if the SDK sent more than one
+   * attempt, one of which may have been applied with its answer lost. Without a precondition the failure
+   * then means "no live session".
    */
   #mayBeRecorded(error: unknown, guard: WriteGuard): boolean {
     return (
-      guard.write.keyed ||
+      guard.write.idFromCaller ||
       attemptsOf(error) > 1 ||
       guard.expectedVersion !== undefined ||
       guard.expectedSessionId !== undefined
@@ -569,7 +587,13 @@ export class SessionRepository {
   #recorded(stored: Record<string, unknown> | undefined, write: WriteIdentity): RecordedWrite | undefined {
     const recorded = findRecordedWrite(stored, write.writeId);
     if (recorded !== undefined && recorded.requestHash !== write.requestHash) {
-      throw new IdempotencyKeyReusedError('this idempotency key was used for another request; use a new key');
+      const first = operationOfCode(recorded.operation);
+      throw new IdempotencyKeyReusedError(
+        'this idempotency key was used for another request; use a new key',
+        {
+          details: first === undefined ? [] : [keyUsedBy(first)],
+        },
+      );
     }
     return recorded;
   }

@@ -58,6 +58,13 @@ export const LIFETIME_BOUNDARIES = { key: 'wBefore', retry: 'rBefore' } as const
 export const OPERATION_CODES = { update: 'u', clear: 'c', delete: 'd', createOrGet: 'p' } as const;
 export type RecordedOperation = keyof typeof OPERATION_CODES;
 
+/** The operation an entry's code stands for. */
+export function operationOfCode(code: string): RecordedOperation | undefined {
+  return (Object.keys(OPERATION_CODES) as RecordedOperation[]).find(
+    (operation) => OPERATION_CODES[operation] === code,
+  );
+}
+
 /** 72 bits: two ids of one user colliding among 29 entries is about 2^-63 likely. */
 const ID_CHARS = 12;
 /** 48 bits: enough to tell a key reused for another request. */
@@ -89,26 +96,35 @@ export interface WriteIdentity {
   /** Tells this request's own earlier attempt (a lost answer) from an earlier request with the same key. */
   nonce: string;
   keyed: boolean;
+  /** The id comes from the caller (a key or a callId), so another request may carry it: not only a retry. */
+  idFromCaller: boolean;
   operation: RecordedOperation;
 }
 
 /**
  * The identity of one write. `request` is everything that makes two requests the same one: the validated
- * input and the precondition (If-Match or expectedVersion/expectedSessionId).
+ * input and the precondition (If-Match or expectedVersion/expectedSessionId). `callId`, when the caller
+ * gives one, names this call across its transport's retries (the Lambda SDK sending an Invoke again): the
+ * id and nonce derive from it, so a resent call is recognised as this call, not as a new one.
  */
 export function writeIdentity(
   operation: RecordedOperation,
   request: unknown,
   idempotencyKey: string | undefined,
+  callId?: string,
 ): WriteIdentity {
+  const writeId =
+    idempotencyKey !== undefined
+      ? hash(`key:${idempotencyKey}`, ID_CHARS)
+      : callId !== undefined
+        ? hash(`call:${callId}`, ID_CHARS)
+        : randomBytes(9).toString('base64url');
   return {
-    writeId:
-      idempotencyKey === undefined
-        ? randomBytes(9).toString('base64url')
-        : hash(`key:${idempotencyKey}`, ID_CHARS),
+    writeId,
     requestHash: hash(canonical({ operation, request }), REQUEST_HASH_CHARS),
-    nonce: randomBytes(3).toString('base64url'),
+    nonce: callId === undefined ? randomBytes(3).toString('base64url') : hash(`nonce:${callId}`, NONCE_CHARS),
     keyed: idempotencyKey !== undefined,
+    idFromCaller: idempotencyKey !== undefined || callId !== undefined,
     operation,
   };
 }

@@ -338,12 +338,71 @@ describe('idempotency keys by direct invocation', () => {
     expect(await invoke('get-session', { userId })).toMatchObject({ session: next.session });
   });
 
+  it.each([
+    ['update', { context: { turns: 3 } }],
+    ['clear', {}],
+    ['delete', {}],
+    ['create-or-get', {}],
+  ] as const)(
+    'the same %s payload sent twice with one callId (the Lambda SDK resending it) is applied once, answered as that call',
+    async (fn, fields) => {
+      const userId = fn === 'create-or-get' ? uniqueUserId('idempotency') : await newSession();
+      const payload = { userId, ...fields, callId: crypto.randomUUID() };
+
+      const first = await invoke(fn, payload);
+      const afterFirst = await storedItem(doc, userId);
+      const resent = await invoke(fn, payload);
+
+      expect(first).toMatchObject({ ok: true });
+      // The same call, not a repeat of an earlier one: no replay marker, the same answer.
+      expect(resent).toEqual(first);
+      expect(await storedItem(doc, userId)).toEqual(afterFirst);
+    },
+  );
+
+  it('a key first used by another operation is refused, naming that operation', async () => {
+    const userId = uniqueUserId('idempotency');
+    await invoke('create-or-get', { userId, idempotencyKey: 'wamid.8' });
+
+    const update = await invoke('update', { userId, step: 'a', idempotencyKey: 'wamid.8' });
+
+    expect(update).toMatchObject({
+      ok: false,
+      error: {
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        details: [{ path: 'idempotencyKey', message: 'was used by createOrGet' }],
+      },
+    });
+  });
+
+  it('a new callId with the same idempotencyKey is a redelivery: a replay', async () => {
+    const userId = await newSession();
+    const payload = { userId, step: 'pick_time', idempotencyKey: 'wamid.7' };
+    const first = await invoke('update', { ...payload, callId: crypto.randomUUID() });
+    const resent = await invoke('update', { ...payload, callId: crypto.randomUUID() });
+    expect(resent).toEqual({ ...first, replayed: true });
+  });
+
+  it('a callId whose first sending failed its precondition is applied when sent again and it holds', async () => {
+    const userId = await newSession();
+    const callId = crypto.randomUUID();
+    const stale = await invoke('update', { userId, step: 'a', expectedVersion: 2, callId });
+    await invoke('update', { userId, step: 'b' });
+    const applied = await invoke('update', { userId, step: 'a', expectedVersion: 2, callId });
+    expect(stale).toMatchObject({ ok: false, error: { code: 'VERSION_CONFLICT' } });
+    expect(applied).toMatchObject({ ok: true, session: { version: 3, step: 'a' } });
+  });
+
   it('refuses an idempotencyKey that is not 1-255 printable ASCII characters', async () => {
     const userId = await newSession();
     for (const idempotencyKey of ['', 'k'.repeat(256), 'clé', 7]) {
       expect(await invoke('clear', { userId, idempotencyKey })).toMatchObject({
         ok: false,
         error: { code: 'VALIDATION_FAILED' },
+      });
+      expect(await invoke('clear', { userId, callId: idempotencyKey })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', details: [{ path: 'callId' }] },
       });
     }
   });

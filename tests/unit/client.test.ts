@@ -15,6 +15,7 @@ import {
   ForbiddenError,
   IdempotencyKeyReusedError,
   InternalError,
+  keyUsedBy,
   NotFoundError,
   type Patch,
   PayloadTooLargeError,
@@ -34,6 +35,7 @@ const lambda = mockClient(LambdaClient);
 afterAll(() => lambda.restore());
 
 const USER = 'wa:+447700900123';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 function session(overrides: Partial<Session> = {}): Session {
   return {
@@ -170,7 +172,24 @@ describe('SessionClient', () => {
 
       await call(testClient().client);
 
-      expect(invocations()).toEqual([{ functionName: `session-service-test-${functionName}`, payload }]);
+      // Every write also names its call, so that the Lambda SDK's resend of it applies once.
+      const callId = functionName === 'getSession' ? {} : { callId: expect.stringMatching(UUID) };
+      expect(invocations()).toEqual([
+        { functionName: `session-service-test-${functionName}`, payload: { ...payload, ...callId } },
+      ]);
+    });
+
+    it('names each write call anew: two calls, two callIds', async () => {
+      lambda.on(InvokeCommand).resolves(answer({ ok: true, session: session() }));
+      const { client } = testClient();
+
+      await client.update(USER, { step: 'a' });
+      await client.update(USER, { step: 'a' });
+
+      const [first, second] = invocations().map((call) => call.payload.callId);
+      expect(first).toMatch(UUID);
+      expect(second).toMatch(UUID);
+      expect(first).not.toBe(second);
     });
 
     it('places its own fields after the patch', async () => {
@@ -185,6 +204,7 @@ describe('SessionClient', () => {
         'expectedVersion',
         'expectedSessionId',
         'idempotencyKey',
+        'callId',
       ]);
     });
 
@@ -196,12 +216,17 @@ describe('SessionClient', () => {
 
       await testClient().client.update(USER, { step: 'mine' }, options);
 
-      expect(invocations()[0]?.payload).toEqual({ step: 'mine', userId: USER, expectedVersion: 2 });
+      expect(invocations()[0]?.payload).toEqual({
+        step: 'mine',
+        userId: USER,
+        expectedVersion: 2,
+        callId: expect.stringMatching(UUID),
+      });
     });
   });
 
   describe('a patch cannot redirect a call', () => {
-    const fields = ['userId', 'expectedVersion', 'expectedSessionId', 'idempotencyKey'];
+    const fields = ['userId', 'expectedVersion', 'expectedSessionId', 'idempotencyKey', 'callId'];
 
     it.each(fields)('update refuses a patch carrying %s, before any invocation', async (field) => {
       const patch = { step: 'a', [field]: field === 'expectedVersion' ? 9 : 'wa:+440000000000' } as Patch;
@@ -428,6 +453,7 @@ describe('SessionClient', () => {
           expectedVersion: 4,
           expectedSessionId: session().sessionId,
           idempotencyKey: 'wamid.9',
+          callId: expect.stringMatching(UUID),
         },
       ]);
       expect(sleeps).toEqual([]);
@@ -450,8 +476,11 @@ describe('SessionClient', () => {
           expectedVersion: version,
           expectedSessionId: session().sessionId,
           idempotencyKey: 'k',
+          callId: expect.stringMatching(UUID),
         })),
       );
+      // Each attempt is a call of its own (a new request, with a new version).
+      expect(new Set(updates.map((call) => call.payload.callId)).size).toBe(3);
       // Each attempt takes 10 ms on the test clock: the window is max(50, 4 × 10) doubled per attempt,
       // and random() = 0.5 puts the wait in its middle.
       expect(sleeps).toEqual([25, 50]);
@@ -547,8 +576,11 @@ describe('SessionClient', () => {
       expect(result).toEqual({ session: session({ version: 5 }), replayed: true, attempts: 1 });
     });
 
-    it('treats IDEMPOTENCY_KEY_REUSED as already applied: the session read, replayed', async () => {
-      serve([read(5)], [failure('IDEMPOTENCY_KEY_REUSED', 'the key was used for another request')]);
+    it('treats IDEMPOTENCY_KEY_REUSED by an earlier update as already applied: the session read, replayed', async () => {
+      serve(
+        [read(5)],
+        [failure('IDEMPOTENCY_KEY_REUSED', 'the key was used for another request', [keyUsedBy('update')])],
+      );
 
       const result = await testClient().client.mutate(USER, () => ({ step: 'a' }), { idempotencyKey: 'k' });
 
@@ -559,6 +591,21 @@ describe('SessionClient', () => {
       });
       expect(wasReplayed(result.session)).toBe(true);
     });
+
+    it.each([['createOrGet'], ['clear'], ['delete'], ['an unknown operation']])(
+      'passes on IDEMPOTENCY_KEY_REUSED when the key was first used by %s: its write was never made',
+      async (operation) => {
+        const details = operation === 'an unknown operation' ? [] : [keyUsedBy(operation)];
+        serve(
+          [read(5)],
+          [failure('IDEMPOTENCY_KEY_REUSED', 'the key was used for another request', details)],
+        );
+
+        const result = testClient().client.mutate(USER, () => ({ step: 'a' }), { idempotencyKey: 'k' });
+
+        await expect(result).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+      },
+    );
 
     it('without a key of its own, passes IDEMPOTENCY_KEY_REUSED on as an error', async () => {
       serve([read(5)], [failure('IDEMPOTENCY_KEY_REUSED', 'the key was used for another request')]);

@@ -49,6 +49,19 @@ describe('write registers', () => {
     expect(findRecordedWrite(undefined, keyed.writeId)).toBeUndefined();
   });
 
+  it('derives the id and nonce of a write from its callId, so a resent call is the same call', () => {
+    const sent = writeIdentity('update', { step: 'a' }, undefined, 'call-1');
+    const resent = writeIdentity('update', { step: 'a' }, undefined, 'call-1');
+    expect(resent).toEqual(sent);
+    expect(sent.keyed).toBe(false);
+    expect(writeIdentity('update', { step: 'a' }, undefined, 'call-2').writeId).not.toBe(sent.writeId);
+    // A key decides the register entry; the callId still tells the call's own resend from a redelivery.
+    const keyed = writeIdentity('update', { step: 'a' }, 'msg-1', 'call-1');
+    expect(keyed).toMatchObject({ writeId: writeIdentity('update', {}, 'msg-1').writeId, keyed: true });
+    expect(keyed.nonce).toBe(sent.nonce);
+    expect(writeIdentity('update', { step: 'a' }, 'msg-1', 'call-3').nonce).not.toBe(keyed.nonce);
+  });
+
   it('tells an entry of an earlier lifetime: the boundary entry and every older one', () => {
     const older = writeIdentity('update', {}, 'm1');
     const boundary = writeIdentity('update', {}, 'm2');
