@@ -3,7 +3,7 @@
  * document per invocation, counted from the response the caller gets, with the dimension `operation`
  * (beside Powertools' constant `service`) and nothing that names a user.
  */
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { ErrorCode } from './errors.ts';
 import names from './metric-names.json' with { type: 'json' };
@@ -90,16 +90,18 @@ export function countsOf(response: unknown): Record<OperationMetric, number> {
  * invocation that counts nothing (a plain read or write that succeeded) publishes none: Lambda's own
  * Invocations metric counts those, and at 25,000 invocations a second a 620-byte document for each would
  * be about 40 TB of log ingestion a month. Use it outside the error responder, so that its onError runs
- * after it.
+ * after it. The metrics are loaded only when there is something to publish.
  */
-export function operationMetrics(metrics: Metrics, operation: string): MiddlewareObj {
-  const publish = (request: { response: unknown; context: { awsRequestId?: string } }) => {
+export function operationMetrics(loadMetrics: () => Promise<Metrics>, operation: string): MiddlewareObj {
+  const publish = async (request: { response: unknown; context: { awsRequestId?: string } }) => {
     const counts = Object.entries(countsOf(request.response));
     if (counts.every(([, value]) => value === 0)) return;
+    const metrics = await loadMetrics();
     metrics.addDimension('operation', operation);
     if (request.context.awsRequestId)
       metrics.addMetadata('function_request_id', request.context.awsRequestId);
-    for (const [name, value] of counts) metrics.addMetric(name, MetricUnit.Count, value);
+    // MetricUnit.Count's value: importing MetricUnit would load the metrics module at cold start.
+    for (const [name, value] of counts) metrics.addMetric(name, 'Count', value);
     metrics.publishStoredMetrics();
   };
   return { after: publish, onError: publish };

@@ -1,10 +1,11 @@
 /**
- * What every function shares, built once per cold start: the configuration, the logger, the metrics and
- * the repository on the shared DynamoDB client. A missing setting fails here, before any request.
+ * What every function shares, built once per cold start: the configuration, the logger and the
+ * repository on the shared DynamoDB client, and the metrics once first needed. A missing setting fails
+ * here, before any request.
  * Only the handler stacks import this module (the linter enforces it); tests inject their own pieces.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfig } from './config.ts';
 import { createDocumentClient } from './dynamodb.ts';
 import { SessionRepository } from './session-repository.ts';
@@ -13,8 +14,18 @@ export const config = loadConfig();
 
 export const logger = new Logger({ serviceName: config.serviceName });
 
-/** The session functions' EMF metrics; see lib/metrics.ts. */
-export const metrics = new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName });
+let metrics: Promise<Metrics> | undefined;
+
+/**
+ * The functions' EMF metrics (see lib/metrics.ts), loaded and built on first use: most session
+ * invocations publish nothing, so a cold start does not load the module.
+ */
+export function loadMetrics(): Promise<Metrics> {
+  metrics ??= import('@aws-lambda-powertools/metrics').then(
+    ({ Metrics }) => new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }),
+  );
+  return metrics;
+}
 
 export const documentClient = createDocumentClient({
   endpoint: config.dynamodbEndpoint,

@@ -46,23 +46,45 @@ const SERVICE_OWNED_FIELDS = new Set([
 export const SOURCES = ['Website', 'Chatbot'] as const;
 export type Source = (typeof SOURCES)[number];
 
-export const userIdSchema = z.string({ error: 'must be a string' }).check(
-  z.regex(/^[A-Za-z0-9._:@+-]{1,128}$/, {
-    error: `must be 1-${LIMITS.userIdLength} characters from A-Z a-z 0-9 . _ : @ + -`,
-  }),
-  // "." and ".." are path segments; no real user id looks like that, and proxies treat them specially.
-  z.refine((id: string) => !/^\.+$/.test(id), { error: 'must not consist of dots only' }),
-);
+/*
+ * Every schema is built on first use, not at import: each function uses only a few of them, and
+ * building them all was a measurable part of every cold start. The exported schemas are `z.lazy`
+ * wrappers, which parse exactly as the schema they build.
+ */
 
-export const sourceSchema = z.enum(SOURCES, { error: 'must be "Website" or "Chatbot"' });
+/** Builds the value on the first call and returns that same value on every call. */
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
 
-export const stepSchema = z.nullable(
-  z.string({ error: 'must be a string or null' }).check(
-    z.regex(/^[a-z0-9_.-]{1,64}$/, {
-      error: `must be 1-${LIMITS.stepLength} characters from a-z 0-9 _ . -`,
+const userId = once(() =>
+  z.string({ error: 'must be a string' }).check(
+    z.regex(/^[A-Za-z0-9._:@+-]{1,128}$/, {
+      error: `must be 1-${LIMITS.userIdLength} characters from A-Z a-z 0-9 . _ : @ + -`,
     }),
+    // "." and ".." are path segments; no real user id looks like that, and proxies treat them specially.
+    z.refine((id: string) => !/^\.+$/.test(id), { error: 'must not consist of dots only' }),
   ),
 );
+export const userIdSchema = z.lazy(userId);
+
+const source = once(() => z.enum(SOURCES, { error: 'must be "Website" or "Chatbot"' }));
+export const sourceSchema = z.lazy(source);
+
+const step = once(() =>
+  z.nullable(
+    z.string({ error: 'must be a string or null' }).check(
+      z.regex(/^[a-z0-9_.-]{1,64}$/, {
+        error: `must be 1-${LIMITS.stepLength} characters from a-z 0-9 _ . -`,
+      }),
+    ),
+  ),
+);
+export const stepSchema = z.lazy(step);
 
 function isRealDate(value: string): boolean {
   const [year, month, day] = value.split('-').map(Number) as [number, number, number];
@@ -75,12 +97,14 @@ function isRealDate(value: string): boolean {
  * but it has no UTF-8 encoding, so DynamoDB may refuse or alter it. Refused wherever a string is taken.
  */
 const UNPAIRED_SURROGATE = 'must not contain unpaired UTF-16 surrogates';
-const wellFormed = z.refine<string>((value) => value.isWellFormed(), { error: UNPAIRED_SURROGATE });
+const wellFormed = once(() =>
+  z.refine<string>((value) => value.isWellFormed(), { error: UNPAIRED_SURROGATE }),
+);
 
 const text = (max: number) =>
   z
     .string({ error: 'must be a string' })
-    .check(z.maxLength(max, { error: `must be at most ${max} characters` }), wellFormed);
+    .check(z.maxLength(max, { error: `must be at most ${max} characters` }), wellFormed());
 
 /** A whole number from `min` to `max`, telling "not a number" from "not whole" from "out of range". */
 const wholeNumber = (min: number, max: number, range: string) =>
@@ -92,7 +116,7 @@ const wholeNumber = (min: number, max: number, range: string) =>
 
 const NOT_A_DATE = 'must be a real date (YYYY-MM-DD)';
 
-const bookingFields = {
+const bookingFields = once(() => ({
   service: text(LIMITS.shortText),
   date: z
     .string({ error: 'must be a string' })
@@ -110,23 +134,29 @@ const bookingFields = {
     .check(z.regex(/^\+[1-9]\d{1,14}$/, { error: 'must be an E.164 phone number, such as +447700900123' })),
   email: z
     .email({ error: 'must be a valid email address' })
-    .check(z.maxLength(LIMITS.email, { error: `must be at most ${LIMITS.email} characters` }), wellFormed),
+    .check(z.maxLength(LIMITS.email, { error: `must be at most ${LIMITS.email} characters` }), wellFormed()),
   notes: text(LIMITS.notes),
-};
+}));
+type BookingFields = ReturnType<typeof bookingFields>;
 
-export type BookingField = keyof typeof bookingFields;
+export type BookingField = keyof BookingFields;
 
 /** A stored booking: every field optional. Only a type; writes are checked with the patch schema below. */
-export type Booking = { [K in BookingField]?: z.infer<(typeof bookingFields)[K]> };
+export type Booking = { [K in BookingField]?: z.infer<BookingFields[K]> };
 
 /** A booking patch: a value sets the field, null removes it. */
-export const bookingPatchSchema = z.partial(
-  z.strictObject(
-    Object.fromEntries(Object.entries(bookingFields).map(([key, schema]) => [key, z.nullable(schema)])) as {
-      [K in BookingField]: z.ZodMiniNullable<(typeof bookingFields)[K]>;
-    },
+const bookingPatch = once(() =>
+  z.partial(
+    z.strictObject(
+      Object.fromEntries(
+        Object.entries(bookingFields()).map(([key, schema]) => [key, z.nullable(schema)]),
+      ) as {
+        [K in BookingField]: z.ZodMiniNullable<BookingFields[K]>;
+      },
+    ),
   ),
 );
+export const bookingPatchSchema = z.lazy(bookingPatch);
 export type BookingPatch = z.infer<typeof bookingPatchSchema>;
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -209,68 +239,77 @@ function contextSchema() {
 }
 
 /** A patch for `context`: each top-level key is set, or removed when null. */
-export const contextPatchSchema = contextSchema().check(
-  z.refine(
-    // Runs even when the value is not an object (already reported above): guard it.
-    (context: Context) =>
-      !isPlainObject(context) || Object.keys(context).length <= LIMITS.contextKeysPerWrite,
-    { error: `must set or remove at most ${LIMITS.contextKeysPerWrite} top-level keys at once` },
-  ),
-  z.superRefine((context: Context, ctx) => {
-    // Runs even when a value is not JSON (already reported above), which has no DynamoDB size.
-    if (!isPlainObject(context) || findContextProblem(context, '', 0)) return;
-    for (const [key, value] of Object.entries(context)) {
-      if (value !== null && attributeSize(key, value) > LIMITS.contextKeyBytes) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `must be at most ${LIMITS.contextKeyBytes} bytes with its key`,
-          path: [key],
-        });
+const contextPatch = once(() =>
+  contextSchema().check(
+    z.refine(
+      // Runs even when the value is not an object (already reported above): guard it.
+      (context: Context) =>
+        !isPlainObject(context) || Object.keys(context).length <= LIMITS.contextKeysPerWrite,
+      { error: `must set or remove at most ${LIMITS.contextKeysPerWrite} top-level keys at once` },
+    ),
+    z.superRefine((context: Context, ctx) => {
+      // Runs even when a value is not JSON (already reported above), which has no DynamoDB size.
+      if (!isPlainObject(context) || findContextProblem(context, '', 0)) return;
+      for (const [key, value] of Object.entries(context)) {
+        if (value !== null && attributeSize(key, value) > LIMITS.contextKeyBytes) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be at most ${LIMITS.contextKeyBytes} bytes with its key`,
+            path: [key],
+          });
+        }
       }
-    }
-  }),
+    }),
+  ),
 );
+export const contextPatchSchema = z.lazy(contextPatch);
 
 const NOT_OBJECT = { error: 'must be a JSON object' };
 
 /** Any whole number from 1: one beyond 2^53 names no version that can exist, so it gives a conflict. */
-const expectedVersionSchema = z
-  .number({ error: 'must be a number' })
-  .check(
-    z.refine(Number.isInteger, { error: 'must be a whole number' }),
-    z.minimum(1, { error: 'must be at least 1' }),
-  );
-
-/** Printable ASCII, as the Idempotency-Key header field allows. */
-export const idempotencyKeySchema = z.string({ error: 'must be a string' }).check(
-  z.regex(/^[\x20-\x7e]{1,255}$/, {
-    error: `must be 1-${LIMITS.idempotencyKeyLength} printable ASCII characters`,
-  }),
+const expectedVersion = once(() =>
+  z
+    .number({ error: 'must be a number' })
+    .check(
+      z.refine(Number.isInteger, { error: 'must be a whole number' }),
+      z.minimum(1, { error: 'must be at least 1' }),
+    ),
 );
 
+/** Printable ASCII, as the Idempotency-Key header field allows. */
+const idempotencyKey = once(() =>
+  z.string({ error: 'must be a string' }).check(
+    z.regex(/^[\x20-\x7e]{1,255}$/, {
+      error: `must be 1-${LIMITS.idempotencyKeyLength} printable ASCII characters`,
+    }),
+  ),
+);
+export const idempotencyKeySchema = z.lazy(idempotencyKey);
+
 /** `null` on a whole field empties it: step becomes null, booking and context become {}. */
-const patchFields = {
-  step: stepSchema,
-  booking: z.nullable(bookingPatchSchema),
-  context: z.nullable(contextPatchSchema),
-};
+const patchFields = once(() => ({
+  step: step(),
+  booking: z.nullable(bookingPatch()),
+  context: z.nullable(contextPatch()),
+}));
 
 const nonEmptyPatch = (patch: { step?: unknown; booking?: unknown; context?: unknown }) =>
   patch.step !== undefined || patch.booking !== undefined || patch.context !== undefined;
 const EMPTY_PATCH = { error: 'must set at least one of step, booking or context' };
 
-export const patchSchema = z
-  .partial(z.strictObject(patchFields, NOT_OBJECT))
-  .check(z.refine(nonEmptyPatch, EMPTY_PATCH));
+const patch = once(() =>
+  z.partial(z.strictObject(patchFields(), NOT_OBJECT)).check(z.refine(nonEmptyPatch, EMPTY_PATCH)),
+);
+export const patchSchema = z.lazy(patch);
 export type SessionPatch = z.infer<typeof patchSchema>;
 
-const versionedUserFields = {
-  userId: userIdSchema,
-  expectedVersion: z.optional(expectedVersionSchema),
+const versionedUserFields = () => ({
+  userId: userId(),
+  expectedVersion: z.optional(expectedVersion()),
   expectedSessionId: z.optional(text(64)),
-  idempotencyKey: z.optional(idempotencyKeySchema),
-  callId: z.optional(idempotencyKeySchema),
-};
+  idempotencyKey: z.optional(idempotencyKey()),
+  callId: z.optional(idempotencyKey()),
+});
 
 /**
  * What a write request carries beside its data, from either entry point: a precondition (If-Match, or
@@ -285,59 +324,65 @@ export interface RequestWriteOptions {
 
 /** HTTP bodies, one per route that takes one. */
 export const httpBodies = {
-  createOrGet: z.strictObject({ source: z.optional(sourceSchema) }, NOT_OBJECT),
+  createOrGet: z.lazy(() => z.strictObject({ source: z.optional(source()) }, NOT_OBJECT)),
   update: patchSchema,
-  empty: z.strictObject({}, NOT_OBJECT),
+  empty: z.lazy(() => z.strictObject({}, NOT_OBJECT)),
 };
 
 /** Direct-invocation payloads from the chatbot Lambda. */
 export const invokePayloads = {
-  createOrGet: z.strictObject(
+  createOrGet: z.lazy(() =>
+    z.strictObject(
+      {
+        userId: userId(),
+        source: z.optional(source()),
+        idempotencyKey: z.optional(idempotencyKey()),
+        callId: z.optional(idempotencyKey()),
+      },
+      NOT_OBJECT,
+    ),
+  ),
+  getSession: z.lazy(() => z.strictObject({ userId: userId() }, NOT_OBJECT)),
+  update: z.lazy(() =>
+    z
+      .strictObject(
+        {
+          ...versionedUserFields(),
+          step: z.optional(patchFields().step),
+          booking: z.optional(patchFields().booking),
+          context: z.optional(patchFields().context),
+        },
+        NOT_OBJECT,
+      )
+      .check(z.refine(nonEmptyPatch, EMPTY_PATCH)),
+  ),
+  clear: z.lazy(() => z.strictObject(versionedUserFields(), NOT_OBJECT)),
+  delete: z.lazy(() => z.strictObject(versionedUserFields(), NOT_OBJECT)),
+};
+
+export const sweepInputSchema = z.lazy(() =>
+  z.strictObject(
     {
-      userId: userIdSchema,
-      source: z.optional(sourceSchema),
-      idempotencyKey: z.optional(idempotencyKeySchema),
-      callId: z.optional(idempotencyKeySchema),
+      inactiveDays: z.optional(
+        wholeNumber(1, LIMITS.inactiveDaysMax, `must be from 1 to ${LIMITS.inactiveDaysMax}`),
+      ),
+      dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
+      // A scheduled worker's share of the index's shard values; omitted, the sweep covers every one.
+      shards: z.optional(
+        z
+          .array(wholeNumber(0, MAX_ACTIVITY_SHARDS - 1, `must be from 0 to ${MAX_ACTIVITY_SHARDS - 1}`), {
+            error: 'must be a list of shard values',
+          })
+          .check(
+            z.minLength(1, { error: 'must name at least one shard value' }),
+            z.maxLength(MAX_ACTIVITY_SHARDS, {
+              error: `must name at most ${MAX_ACTIVITY_SHARDS} shard values`,
+            }),
+          ),
+      ),
     },
     NOT_OBJECT,
   ),
-  getSession: z.strictObject({ userId: userIdSchema }, NOT_OBJECT),
-  update: z
-    .strictObject(
-      {
-        ...versionedUserFields,
-        step: z.optional(patchFields.step),
-        booking: z.optional(patchFields.booking),
-        context: z.optional(patchFields.context),
-      },
-      NOT_OBJECT,
-    )
-    .check(z.refine(nonEmptyPatch, EMPTY_PATCH)),
-  clear: z.strictObject(versionedUserFields, NOT_OBJECT),
-  delete: z.strictObject(versionedUserFields, NOT_OBJECT),
-};
-
-export const sweepInputSchema = z.strictObject(
-  {
-    inactiveDays: z.optional(
-      wholeNumber(1, LIMITS.inactiveDaysMax, `must be from 1 to ${LIMITS.inactiveDaysMax}`),
-    ),
-    dryRun: z.optional(z.boolean({ error: 'must be true or false' })),
-    // A scheduled worker's share of the index's shard values; omitted, the sweep covers every one.
-    shards: z.optional(
-      z
-        .array(wholeNumber(0, MAX_ACTIVITY_SHARDS - 1, `must be from 0 to ${MAX_ACTIVITY_SHARDS - 1}`), {
-          error: 'must be a list of shard values',
-        })
-        .check(
-          z.minLength(1, { error: 'must name at least one shard value' }),
-          z.maxLength(MAX_ACTIVITY_SHARDS, {
-            error: `must name at most ${MAX_ACTIVITY_SHARDS} shard values`,
-          }),
-        ),
-    ),
-  },
-  NOT_OBJECT,
 );
 
 /** The value at `path` in `input`, to tell a missing field from one of the wrong type. */

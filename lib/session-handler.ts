@@ -78,8 +78,9 @@ export function sessionHandler<Input, Result>(
     repository: sessions = runtime.repository,
     config = runtime.config,
     logger = runtime.logger,
-    metrics = runtime.metrics,
+    metrics,
   } = dependencies;
+  const loadMetrics = metrics ? async () => metrics : runtime.loadMetrics;
   return (
     middy<unknown, Response, Error, Context>({
       // Answer 503 just before the Lambda deadline rather than let the invocation time out.
@@ -90,7 +91,7 @@ export function sessionHandler<Input, Result>(
     })
       .use(injectLambdaContext(logger, { resetKeys: true }))
       // Before the error responder, so that it counts the response the responder has made.
-      .use(operationMetrics(metrics, operation.name))
+      .use(operationMetrics(loadMetrics, operation.name))
       .use(errorResponder(logger))
       .handler(async (event) => {
         if (isHttpEvent(event)) {

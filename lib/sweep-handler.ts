@@ -55,12 +55,9 @@ export type SweepResponse =
 
 /** The sweep's Lambda handler; each dependency not given is the runtime's shared one. */
 export function createSweepHandler(dependencies: Partial<SweepHandlerDependencies> = {}) {
-  const {
-    repository = runtime.repository,
-    config = runtime.config,
-    logger = runtime.logger,
-    metrics = runtime.metrics,
-  } = dependencies;
+  const { repository = runtime.repository, config = runtime.config, logger = runtime.logger } = dependencies;
+  // Every run publishes: the sweep loads its metrics with the function, not on first use.
+  const metricsLoaded = dependencies.metrics ? Promise.resolve(dependencies.metrics) : runtime.loadMetrics();
   const safetyMarginMs =
     dependencies.safetyMarginMs ??
     sweepSafetyMarginMs({
@@ -70,7 +67,7 @@ export function createSweepHandler(dependencies: Partial<SweepHandlerDependencie
     });
 
   /** Emits the sweep's figures as one EMF line; dry runs and rejected calls emit none. */
-  function publish(report: SweepReport): void {
+  function publish(metrics: Metrics, report: SweepReport): void {
     metrics.addMetric('SessionsSwept', MetricUnit.Count, report.deleted);
     metrics.addMetric('SessionsSkipped', MetricUnit.Count, report.skipped);
     metrics.addMetric('SweepErrors', MetricUnit.Count, report.errors);
@@ -95,6 +92,7 @@ export function createSweepHandler(dependencies: Partial<SweepHandlerDependencie
   return middy<unknown, SweepResponse, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context) => {
+      const metrics = await metricsLoaded;
       try {
         const input = parseInput(sweepInputSchema, event ?? {});
         const report = await sweepInactiveSessions(repository, {
@@ -109,13 +107,13 @@ export function createSweepHandler(dependencies: Partial<SweepHandlerDependencie
           onError: (error, session) =>
             logger.warn('sweep delete failed', { error: error as Error, updatedAt: session.updatedAt }),
         });
-        if (!report.dryRun) publish(report);
+        if (!report.dryRun) publish(metrics, report);
         logger.info('sweep finished', { report });
         return { ok: true, report };
       } catch (error) {
         const { status, error: body } = toErrorBody(error);
         if (error instanceof SweepInterruptedError) {
-          if (!error.report.dryRun) publish(error.report);
+          if (!error.report.dryRun) publish(metrics, error.report);
           logger.error('sweep interrupted', { report: error.report, error });
         } else if (status >= 500) logger.error('sweep failed', { error: error as Error });
         else logger.info('sweep rejected', { code: body.code });
