@@ -505,7 +505,9 @@ export function inactiveQueryRequest(
 
 /**
  * Deletes a session only if its exact last activity is still before `cutoff`: a user who came back
- * since the index read keeps it.
+ * since the index read keeps it. The item must exist: a delete of an item already gone (by an
+ * overlapping sweep, as EventBridge Scheduler delivers at least once) counts as skipped, not deleted
+ * twice; the price is that a delete whose answer was lost counts as skipped too.
  * With `keep-tombstones`, a tombstone stays (a delete that found nothing live uses it to purge only an
  * expired session's data).
  */

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SweepInterruptedError } from '../../lib/errors.ts';
 import type { InactiveSession, SessionRepository } from '../../lib/session-repository.ts';
 import { sweepInactiveSessions } from '../../lib/sweep.ts';
+import { connectionReset, interceptWire } from '../faults/wire.ts';
 import {
   isolatedTable,
   manualClock,
@@ -198,6 +199,23 @@ describe('sweepInactiveSessions', () => {
         if (fault.outcome === 'skipped')
           expect((await sessions.get(userId))?.updatedAt).toBe(NOW.toISOString());
       }
+    });
+
+    it("counts a delete whose answer was lost as skipped (the SDK's retry finds it gone), and deletes it once", async () => {
+      // The price of never counting a delete twice when sweeps overlap (see deleteIfInactiveRequest).
+      const { byGroup } = await store(['healthy']);
+      const wire = interceptWire(doc, async (attempt) => {
+        if (attempt.operation !== 'DeleteItem' || attempt.count > 1) return attempt.forward();
+        await attempt.forward();
+        throw connectionReset();
+      });
+
+      const { report } = await sweepWith(new Map(), 1).finally(() => wire.restore());
+
+      expect(wire.count('DeleteItem')).toBe(HEALTHY + 1);
+      expect(report).toMatchObject({ examined: HEALTHY, deleted: HEALTHY - 1, skipped: 1, errors: 0 });
+      for (const userId of byGroup.get('healthy') ?? [])
+        expect(await storedItem(doc, userId, table.tableName), userId).toBeUndefined();
     });
 
     it('retries a throttled delete with a growing, bounded back-off through the injected sleep', async () => {
