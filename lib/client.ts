@@ -217,8 +217,9 @@ export class SessionClient {
    *   result is `replayed: true`. A redelivered message usually produces another request (a newer
    *   version, a patch computed from the newer state), which the service refuses as
    *   IDEMPOTENCY_KEY_REUSED; when the key's first request was an update, for `mutate` that too means
-   *   "already applied", and the result is the session just read, with `replayed: true`. A key first
-   *   used by another operation (a create-or-get with the same message id) is an error, never a replay.
+   *   "already applied", and the result is the session read again (that write included), with
+   *   `replayed: true`. A key first used by another operation (a create-or-get with the same message id)
+   *   is an error, never a replay; a key whose write went to a session deleted since is NotFoundError.
    */
   async mutate(
     userId: string,
@@ -242,8 +243,15 @@ export class SessionClient {
         options.idempotencyKey !== undefined &&
         usedByUpdate(error)
       ) {
-        replays.add(session);
-        return { session, replayed: true, attempts: attempt };
+        // Already applied, perhaps after the read above: read again for the session with that write in
+        // it. The service answers 404 for a key spent on an earlier lifetime, so this is the same
+        // lifetime unless it ended in the meantime.
+        const current = await this.getSession(userId);
+        if (current?.sessionId !== session.sessionId) {
+          throw new NotFoundError('the session this message was applied to no longer exists');
+        }
+        replays.add(current);
+        return { session: current, replayed: true, attempts: attempt };
       }
       if (error.code !== 'VERSION_CONFLICT') throw errorFromBody(error);
       if (attempt >= attempts) {

@@ -70,9 +70,9 @@ export class IdempotencyKeyReusedError extends SessionServiceError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
 }
 
-/** The detail of IDEMPOTENCY_KEY_REUSED: which operation the key's first request was. */
-export function keyUsedBy(operation: string): ErrorDetail {
-  return { path: 'idempotencyKey', message: `was used by ${operation}` };
+/** The detail of IDEMPOTENCY_KEY_REUSED: which operation the key's (or callId's) first request was. */
+export function keyUsedBy(operation: string, field = 'idempotencyKey'): ErrorDetail {
+  return { path: field, message: `was used by ${operation}` };
 }
 
 export class PayloadTooLargeError extends SessionServiceError {

@@ -583,17 +583,23 @@ export class SessionRepository {
     return new VersionConflictError(`session version is ${current.version}, not ${guard.expectedVersion}`);
   }
 
-  /** The entry of `write` in the stored register; the same key with another request is refused. */
+  /**
+   * The entry of `write` in the stored register. A key whose write went to an earlier lifetime has no
+   * session to answer with, whatever the request (a delete did delete); the same key with another
+   * request is refused.
+   */
   #recorded(stored: Record<string, unknown> | undefined, write: WriteIdentity): RecordedWrite | undefined {
     const recorded = findRecordedWrite(stored, write.writeId);
-    if (recorded !== undefined && recorded.requestHash !== write.requestHash) {
+    if (recorded === undefined) return undefined;
+    if (recorded.earlierLifetime && write.operation !== 'delete') {
+      throw new NotFoundError('the session this request wrote to no longer exists');
+    }
+    if (recorded.requestHash !== write.requestHash) {
       const first = operationOfCode(recorded.operation);
-      throw new IdempotencyKeyReusedError(
-        'this idempotency key was used for another request; use a new key',
-        {
-          details: first === undefined ? [] : [keyUsedBy(first)],
-        },
-      );
+      const field = write.keyed ? 'idempotencyKey' : 'callId';
+      throw new IdempotencyKeyReusedError(`this ${field} was used for another request; use a new one`, {
+        details: first === undefined ? [] : [keyUsedBy(first, field)],
+      });
     }
     return recorded;
   }

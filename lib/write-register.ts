@@ -37,7 +37,7 @@ export const KEY_SLOTS = 21;
  * survives 7 later unkeyed writes to the same session, so a retry is recognised unless 8 or more other
  * unkeyed writes land on that one user's session within those seconds, far more than one person's
  * website or a chatbot turn writes (about one write per interaction). A caller that needs more writes a
- * key. Each slot costs at most 27 bytes of item size.
+ * key. Each slot costs at most 33 bytes of item size.
  */
 export const RETRY_SLOTS = 8;
 

@@ -573,6 +573,22 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
     expect(await others.get(userId)).toEqual(next);
   });
 
+  it('a key spent on a deleted session answers 404 to another request too, never 422 as if it were this one', async () => {
+    // A redelivered message computes another patch (mutate): its key must not pass for applied here.
+    const userId = uniqueUserId('exactly-once');
+    await others.createOrGet(userId);
+    await ours_().update(userId, { context: { booked: true } }, { idempotencyKey: 'wamid.N' });
+    await others.delete(userId);
+    const next = (await others.createOrGet(userId)).session;
+
+    const redelivered = await answer(
+      ours_().update(userId, { context: { booked: 'again' } }, { idempotencyKey: 'wamid.N' }),
+    );
+
+    expect(redelivered).toEqual({ ok: false, code: 'NOT_FOUND' });
+    expect(await others.get(userId)).toEqual(next);
+  });
+
   it('a keyed create-or-get repeated after its session was deleted and another created answers 404', async () => {
     const userId = uniqueUserId('exactly-once');
     const first = await ours_().createOrGet(userId, 'Chatbot', { idempotencyKey: 'open-E' });

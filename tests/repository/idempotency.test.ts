@@ -375,6 +375,21 @@ describe('idempotency keys by direct invocation', () => {
     });
   });
 
+  it('a callId sent again with another payload is refused, naming callId', async () => {
+    const userId = await newSession();
+    const callId = crypto.randomUUID();
+    await invoke('clear', { userId, callId });
+    const before = await storedItem(doc, userId);
+
+    const reused = await invoke('update', { userId, step: 'a', callId });
+
+    expect(reused).toMatchObject({
+      ok: false,
+      error: { code: 'IDEMPOTENCY_KEY_REUSED', details: [{ path: 'callId', message: 'was used by clear' }] },
+    });
+    expect(await storedItem(doc, userId)).toEqual(before);
+  });
+
   it('a new callId with the same idempotencyKey is a redelivery: a replay', async () => {
     const userId = await newSession();
     const payload = { userId, step: 'pick_time', idempotencyKey: 'wamid.7' };

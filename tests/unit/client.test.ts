@@ -576,21 +576,39 @@ describe('SessionClient', () => {
       expect(result).toEqual({ session: session({ version: 5 }), replayed: true, attempts: 1 });
     });
 
-    it('treats IDEMPOTENCY_KEY_REUSED by an earlier update as already applied: the session read, replayed', async () => {
+    it('treats IDEMPOTENCY_KEY_REUSED by an earlier update as already applied: the session read again, replayed', async () => {
+      // The other copy of the message wrote version 6 after this call read version 5.
       serve(
-        [read(5)],
+        [read(5), read(6)],
         [failure('IDEMPOTENCY_KEY_REUSED', 'the key was used for another request', [keyUsedBy('update')])],
       );
 
       const result = await testClient().client.mutate(USER, () => ({ step: 'a' }), { idempotencyKey: 'k' });
 
       expect(result).toEqual({
-        session: session({ version: 5, context: { v: 5 } }),
+        session: session({ version: 6, context: { v: 6 } }),
         replayed: true,
         attempts: 1,
       });
       expect(wasReplayed(result.session)).toBe(true);
     });
+
+    it.each([
+      ['deleted', failure('NOT_FOUND', 'session not found')],
+      ['replaced', answer({ ok: true, session: session({ sessionId: 'another-lifetime', version: 1 }) })],
+    ])(
+      'throws NotFoundError when the session was %s between the reused key and the second read',
+      async (_name, secondRead) => {
+        serve(
+          [read(5), secondRead],
+          [failure('IDEMPOTENCY_KEY_REUSED', 'the key was used for another request', [keyUsedBy('update')])],
+        );
+
+        const result = testClient().client.mutate(USER, () => ({ step: 'a' }), { idempotencyKey: 'k' });
+
+        await expect(result).rejects.toBeInstanceOf(NotFoundError);
+      },
+    );
 
     it.each([['createOrGet'], ['clear'], ['delete'], ['an unknown operation']])(
       'passes on IDEMPOTENCY_KEY_REUSED when the key was first used by %s: its write was never made',
