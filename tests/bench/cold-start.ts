@@ -117,6 +117,18 @@ export async function buildBundles(outdir: string): Promise<Bundle[]> {
   );
 }
 
+/**
+ * The environment a bundle is imported with: its function's, as deployed (the SDK-only reference gets
+ * getSession's), or the same without NODE_OPTIONS to leave source maps out.
+ */
+export function importEnvironment(
+  bundle: Bundle,
+  sourceMaps: 'deployed' | 'without source maps' = 'deployed',
+): Record<string, string> {
+  const { NODE_OPTIONS, ...rest } = lambdaEnvironment(bundle.name === SDK_ONLY ? 'getSession' : bundle.name);
+  return sourceMaps === 'deployed' && NODE_OPTIONS !== undefined ? { ...rest, NODE_OPTIONS } : rest;
+}
+
 /** The environment a deployed function starts with, from serverless.yml, with local placeholders. */
 function lambdaEnvironment(name: string): Record<string, string> {
   const file = serverlessFile();
@@ -161,12 +173,13 @@ process.stdout.write(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 100
 process.exit(0);
 `;
 
-interface ImportSample {
+export interface ImportSample {
   ms: number;
   cpuMs: number;
 }
 
-function importOnce(bundle: Bundle, env: Record<string, string>): Promise<ImportSample> {
+/** Imports `bundle` once in a fresh Node process with `env`: its wall and CPU time. */
+export function importOnce(bundle: Bundle, env: Record<string, string>): Promise<ImportSample> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '--eval', IMPORT_SCRIPT], {
       env: { ...env, BENCH_BUNDLE_URL: pathToFileURL(bundle.file).href },
@@ -237,12 +250,8 @@ export async function measureColdStart(options: {
     const bundles = await buildBundles(outdir);
     options.log?.(`  bundled ${bundles.map((bundle) => relative(outdir, bundle.file)).join(', ')}`);
     const variants: Variant[] = options.withoutSourceMaps ? ['deployed', 'withoutSourceMaps'] : ['deployed'];
-    const environment = (bundle: Bundle, variant: Variant) => {
-      const { NODE_OPTIONS, ...rest } = lambdaEnvironment(
-        bundle.name === SDK_ONLY ? 'getSession' : bundle.name,
-      );
-      return variant === 'deployed' && NODE_OPTIONS !== undefined ? { ...rest, NODE_OPTIONS } : rest;
-    };
+    const environment = (bundle: Bundle, variant: Variant) =>
+      importEnvironment(bundle, variant === 'deployed' ? 'deployed' : 'without source maps');
     const runs = bundles.flatMap((bundle) => variants.map((variant) => ({ bundle, variant })));
     const samples = new Map<string, ImportSample[]>(
       runs.map(({ bundle, variant }) => [`${bundle.name}/${variant}`, []]),

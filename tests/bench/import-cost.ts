@@ -8,74 +8,20 @@
  *
  *   node tests/bench/import-cost.ts <other checkout> [rounds]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from '../../lib/local/stack.ts';
-import { type Bundle, buildBundles, SDK_ONLY } from './cold-start.ts';
+import {
+  type Bundle,
+  buildBundles,
+  type ImportSample,
+  importEnvironment,
+  importOnce,
+  SDK_ONLY,
+} from './cold-start.ts';
 import { median } from './stats.ts';
-
-interface Sample {
-  wall: number;
-  cpu: number;
-}
-
-const IMPORT_SCRIPT = `
-const cpu = process.cpuUsage();
-const started = performance.now();
-await import(process.env.BENCH_BUNDLE_URL);
-const wall = performance.now() - started;
-const used = process.cpuUsage(cpu);
-process.stdout.write(JSON.stringify({ wall, cpu: (used.user + used.system) / 1000 }));
-process.exit(0);
-`;
-
-/** The environment serverless.yml deploys, with local placeholders (as cold-start.ts uses). */
-function environment(name: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    AWS_REGION: 'eu-west-1',
-    AWS_DEFAULT_REGION: 'eu-west-1',
-    AWS_LAMBDA_FUNCTION_NAME: `session-service-dev-${name}`,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    TABLE_NAME: 'session-service-dev-sessions',
-    INACTIVE_DAYS: '30',
-    OWNER_CLAIM: 'sub',
-    POWERTOOLS_SERVICE_NAME: 'session-service',
-    POWERTOOLS_METRICS_NAMESPACE: 'session-service',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    SWEEP_CONCURRENCY: '16',
-    AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
-    NODE_OPTIONS: '--enable-source-maps',
-  };
-}
-
-function importOnce(bundle: Bundle): Promise<Sample> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--input-type=module', '--eval', IMPORT_SCRIPT], {
-      env: { ...environment(bundle.name), BENCH_BUNDLE_URL: pathToFileURL(bundle.file).href },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code === 0) done(JSON.parse(stdout) as Sample);
-      else fail(new Error(`importing ${bundle.name} exited with ${code}: ${stderr}`));
-    });
-  });
-}
 
 async function bundlesOf(root: string, outdir: string): Promise<Bundle[]> {
   const module = (await import(pathToFileURL(join(root, 'tests/bench/cold-start.ts')).href)) as {
@@ -98,16 +44,18 @@ try {
     ...current.map((bundle) => ({ side: bundle.name === SDK_ONLY ? 'reference' : 'this', bundle })),
     ...base.map((bundle) => ({ side: 'other', bundle })),
   ];
-  const samples = new Map<string, Sample[]>(runs.map((run) => [`${run.side}/${run.bundle.name}`, []]));
+  const samples = new Map<string, ImportSample[]>(runs.map((run) => [`${run.side}/${run.bundle.name}`, []]));
   for (let round = 0; round < rounds; round++) {
     const shift = round % runs.length;
     for (const run of [...runs.slice(shift), ...runs.slice(0, shift)]) {
-      samples.get(`${run.side}/${run.bundle.name}`)?.push(await importOnce(run.bundle));
+      samples
+        .get(`${run.side}/${run.bundle.name}`)
+        ?.push(await importOnce(run.bundle, importEnvironment(run.bundle)));
     }
   }
   const reference = samples.get(`reference/${SDK_ONLY}`) ?? [];
-  const ratio = (own: Sample[], key: keyof Sample) =>
-    median(own.map((sample, round) => sample[key] / (reference[round] as Sample)[key]));
+  const ratio = (own: ImportSample[], key: keyof ImportSample) =>
+    median(own.map((sample, round) => sample[key] / (reference[round] as ImportSample)[key]));
   const rows = current
     .filter((bundle) => bundle.name !== SDK_ONLY)
     .map((bundle) => {
@@ -116,16 +64,16 @@ try {
       const before = base.find((b) => b.name === bundle.name);
       return `| ${bundle.name} | ${((before?.bytes ?? 0) / 1024).toFixed(1)} | ${(bundle.bytes / 1024).toFixed(1)} | ${(
         (bundle.bytes - (before?.bytes ?? 0)) / 1024
-      ).toFixed(1)} | ${ratio(theirs, 'wall').toFixed(2)}× | ${ratio(mine, 'wall').toFixed(2)}× | ${ratio(
+      ).toFixed(1)} | ${ratio(theirs, 'ms').toFixed(2)}× | ${ratio(mine, 'ms').toFixed(2)}× | ${ratio(
         theirs,
-        'cpu',
-      ).toFixed(2)}× | ${ratio(mine, 'cpu').toFixed(2)}× |`;
+        'cpuMs',
+      ).toFixed(2)}× | ${ratio(mine, 'cpuMs').toFixed(2)}× |`;
     });
   process.stdout.write(
     [
       `${rounds} rounds; this checkout ${PROJECT_ROOT}, other ${resolve(other)}; reference p50 ${median(
-        reference.map((s) => s.wall),
-      ).toFixed(0)} ms wall, ${median(reference.map((s) => s.cpu)).toFixed(0)} ms CPU`,
+        reference.map((s) => s.ms),
+      ).toFixed(0)} ms wall, ${median(reference.map((s) => s.cpuMs)).toFixed(0)} ms CPU`,
       '',
       '| Bundle | Other KiB | This KiB | Added KiB | Other wall / SDK | This wall / SDK | Other CPU / SDK | This CPU / SDK |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
