@@ -203,6 +203,19 @@ const WHOLE_SESSION_NAMES = [
   '#deletedAt',
 ] as const satisfies readonly Name[];
 
+/** The values a write of the whole session (create-or-get, replacement) uses. */
+function wholeSessionValues(sessionId: string, source: Source, times: ActivityTimes) {
+  return {
+    ':sessionId': sessionId,
+    ':source': source,
+    ':one': 1,
+    ':null': null,
+    ':empty': {},
+    ':cutoff': times.cutoff,
+    ...touchValues(times),
+  };
+}
+
 /**
  * Creates the session if there is none, or touches the live one without changing its data. Every field
  * but the activity times goes through `if_not_exists`, so concurrent calls converge on one item and the
@@ -234,13 +247,7 @@ export function createOrGetRequest(
       ...record.names,
     },
     ExpressionAttributeValues: {
-      ':sessionId': candidateSessionId,
-      ':source': source,
-      ':one': 1,
-      ':null': null,
-      ':empty': {},
-      ':cutoff': times.cutoff,
-      ...touchValues(times),
+      ...wholeSessionValues(candidateSessionId, source, times),
       ...record.values,
     },
     ReturnValues: 'ALL_NEW',
@@ -287,13 +294,7 @@ export function replaceExpiredRequest(
       ...record.names,
     },
     ExpressionAttributeValues: {
-      ':sessionId': item.sessionId,
-      ':source': item.source,
-      ':one': 1,
-      ':null': null,
-      ':empty': {},
-      ':cutoff': times.cutoff,
-      ...touchValues(times),
+      ...wholeSessionValues(item.sessionId, item.source, times),
       ...record.values,
     },
     ReturnValues: 'ALL_NEW',
