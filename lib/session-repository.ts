@@ -247,7 +247,7 @@ export class SessionRepository {
         const stored = await this.#read(id);
         const recorded = this.#recorded(stored, write);
         if (recorded !== undefined) {
-          const session = this.#replayedSession(stored, recorded);
+          const session = this.#replayedSession(stored);
           return {
             session,
             created: session.sessionId.startsWith(recorded.candidatePrefix),
@@ -556,7 +556,7 @@ export class SessionRepository {
       const recorded = this.#recorded(stored, guard.write);
       if (recorded !== undefined) {
         return {
-          session: this.#replayedSession(stored, recorded),
+          session: this.#replayedSession(stored),
           replayed: recorded.nonce !== guard.write.nonce,
         };
       }
@@ -606,14 +606,12 @@ export class SessionRepository {
 
   /**
    * What a replay answers with: the session the recorded write went to, as it is now (that write and any
-   * later ones applied). If that lifetime has ended (deleted or expired, perhaps replaced by a new
-   * session since), there is no session to answer with.
+   * later ones applied). If it is gone (deleted or expired since), there is no session to answer with;
+   * `#recorded` has already refused a write that went to an earlier lifetime.
    */
-  #replayedSession(stored: Record<string, unknown> | undefined, recorded: RecordedWrite): Session {
+  #replayedSession(stored: Record<string, unknown> | undefined): Session {
     const current = this.#liveSession(stored);
-    if (current === undefined || recorded.earlierLifetime) {
-      throw new NotFoundError('the session this request wrote to no longer exists');
-    }
+    if (current === undefined) throw new NotFoundError('the session this request wrote to no longer exists');
     return current;
   }
 

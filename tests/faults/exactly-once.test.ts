@@ -515,18 +515,18 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
       const userId = uniqueUserId('exactly-once');
       let deleted: Answer | undefined;
 
-      const ours = await withFault(
+      const ourAnswer = await withFault(
         ourDoc,
         'answer lost after the write',
         1,
         async () => {
           deleted = await answer(others.delete(userId, await tagOf(userId)));
         },
-        () => answer(ours_().createOrGet(userId, 'Chatbot', key)),
+        () => answer(ours.createOrGet(userId, 'Chatbot', key)),
       );
 
       expect(deleted).toEqual({ ok: true, value: true });
-      expect(ours).toEqual({ ok: false, code: 'NOT_FOUND' });
+      expect(ourAnswer).toEqual({ ok: false, code: 'NOT_FOUND' });
       expect(await others.get(userId)).toBeUndefined();
       expect(await storedItem(ourDoc, userId)).toMatchObject({ deletedAt: expect.any(String) });
     },
@@ -539,7 +539,7 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
     let replacement: Session | undefined;
 
     // The first UpdateItem fails on the expired item; the second, the replacement, is applied.
-    const ours = await withFault(
+    const ourAnswer = await withFault(
       ourDoc,
       'answer lost after the write',
       2,
@@ -547,11 +547,11 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
         replacement = await others.get(userId);
         await others.delete(userId, await tagOf(userId));
       },
-      () => answer(ours_().createOrGet(userId)),
+      () => answer(ours.createOrGet(userId)),
     );
 
     expect(replacement?.sessionId).not.toBe(expired.sessionId);
-    expect(ours).toEqual({ ok: false, code: 'NOT_FOUND' });
+    expect(ourAnswer).toEqual({ ok: false, code: 'NOT_FOUND' });
     expect(await others.get(userId)).toBeUndefined();
     // The deleted lifetime's tag matches nothing: a new session is a new lifetime.
     const again = (await others.createOrGet(userId)).session;
@@ -563,11 +563,11 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
     await others.createOrGet(userId);
     // The same request twice: same key, same body, same If-Match.
     const request = { idempotencyKey: 'wamid.D', ...(await tagOf(userId)) };
-    await ours_().update(userId, { context: { booked: true } }, request);
+    await ours.update(userId, { context: { booked: true } }, request);
     await others.delete(userId);
     const next = (await others.createOrGet(userId)).session;
 
-    const repeat = await answer(ours_().update(userId, { context: { booked: true } }, request));
+    const repeat = await answer(ours.update(userId, { context: { booked: true } }, request));
 
     expect(repeat).toEqual({ ok: false, code: 'NOT_FOUND' });
     expect(await others.get(userId)).toEqual(next);
@@ -577,12 +577,12 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
     // A redelivered message computes another patch (mutate): its key must not pass for applied here.
     const userId = uniqueUserId('exactly-once');
     await others.createOrGet(userId);
-    await ours_().update(userId, { context: { booked: true } }, { idempotencyKey: 'wamid.N' });
+    await ours.update(userId, { context: { booked: true } }, { idempotencyKey: 'wamid.N' });
     await others.delete(userId);
     const next = (await others.createOrGet(userId)).session;
 
     const redelivered = await answer(
-      ours_().update(userId, { context: { booked: 'again' } }, { idempotencyKey: 'wamid.N' }),
+      ours.update(userId, { context: { booked: 'again' } }, { idempotencyKey: 'wamid.N' }),
     );
 
     expect(redelivered).toEqual({ ok: false, code: 'NOT_FOUND' });
@@ -591,11 +591,11 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
 
   it('a keyed create-or-get repeated after its session was deleted and another created answers 404', async () => {
     const userId = uniqueUserId('exactly-once');
-    const first = await ours_().createOrGet(userId, 'Chatbot', { idempotencyKey: 'open-E' });
+    const first = await ours.createOrGet(userId, 'Chatbot', { idempotencyKey: 'open-E' });
     await others.delete(userId);
     const next = (await others.createOrGet(userId)).session;
 
-    const repeat = await answer(ours_().createOrGet(userId, 'Chatbot', { idempotencyKey: 'open-E' }));
+    const repeat = await answer(ours.createOrGet(userId, 'Chatbot', { idempotencyKey: 'open-E' }));
 
     expect(first.created).toBe(true);
     expect(repeat).toEqual({ ok: false, code: 'NOT_FOUND' });
@@ -605,13 +605,13 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
   it('a keyed delete repeated after a new session was created answers deleted and leaves the new one', async () => {
     const userId = uniqueUserId('exactly-once');
     await others.createOrGet(userId);
-    expect(await ours_().applyDelete(userId, { idempotencyKey: 'bye' })).toEqual({
+    expect(await ours.applyDelete(userId, { idempotencyKey: 'bye' })).toEqual({
       deleted: true,
       replayed: false,
     });
     const next = (await others.createOrGet(userId)).session;
 
-    expect(await ours_().applyDelete(userId, { idempotencyKey: 'bye' })).toEqual({
+    expect(await ours.applyDelete(userId, { idempotencyKey: 'bye' })).toEqual({
       deleted: true,
       replayed: true,
     });
@@ -632,11 +632,11 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
       }
       return response;
     });
-    const ours = await answer(ours_().update(userId, { context: { extra: 1 } })).finally(() =>
+    const ourAnswer = await answer(ours.update(userId, { context: { extra: 1 } })).finally(() =>
       wire.restore(),
     );
 
-    expect(ours).toMatchObject({ ok: true, value: { version: v0 + 2, context: { extra: 1 } } });
+    expect(ourAnswer).toMatchObject({ ok: true, value: { version: v0 + 2, context: { extra: 1 } } });
     expect(wire.count('UpdateItem')).toBe(2);
     expect((await others.get(userId))?.version).toBe(v0 + 2);
   });
@@ -649,16 +649,11 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
       return response;
     });
 
-    const ours = await answer(ours_().applyDelete(userId, { idempotencyKey: 'bye-K' })).finally(() =>
+    const ourAnswer = await answer(ours.applyDelete(userId, { idempotencyKey: 'bye-K' })).finally(() =>
       wire.restore(),
     );
 
-    expect(ours).toEqual({ ok: true, value: { deleted: true, replayed: false } });
+    expect(ourAnswer).toEqual({ ok: true, value: { deleted: true, replayed: false } });
     expect(await others.get(userId)).toBeUndefined();
   });
 });
-
-/** Our side's repository on the current client (freshClient replaces it). */
-function ours_(): SessionRepository {
-  return repositoryFor(ourDoc, { clock: time.clock });
-}
