@@ -34,8 +34,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['tests/**/*.test.ts'],
-          exclude: ['tests/unit/**', 'tests/e2e/**'],
+          include: ['tests/integration/**/*.test.ts'],
           setupFiles: ['tests/support/env.ts'],
           globalSetup: ['tests/support/global-setup.ts'],
         },

@@ -1,11 +1,11 @@
+import { sessionHandler } from '../lib/handlers/session-handler.ts';
 import {
   httpBodies,
   invokePayloads,
   parseInput,
   parseOptionalBody,
   type RequestWriteOptions,
-} from '../lib/schema.ts';
-import { sessionHandler } from '../lib/session-handler.ts';
+} from '../lib/session/schema.ts';
 
 /** POST /sessions/{userId}/clear: empties step, booking and context, keeping the session itself. */
 export const handler = sessionHandler({

@@ -1,4 +1,5 @@
 import { ValidationError } from '../lib/errors.ts';
+import { sessionHandler } from '../lib/handlers/session-handler.ts';
 import {
   httpBodies,
   invokePayloads,
@@ -6,8 +7,7 @@ import {
   parseOptionalBody,
   type RequestWriteOptions,
   type Source,
-} from '../lib/schema.ts';
-import { sessionHandler } from '../lib/session-handler.ts';
+} from '../lib/session/schema.ts';
 
 /** PUT /sessions/{userId}: the user's live session, created when there is none (201) or returned (200). */
 export const handler = sessionHandler({

@@ -1,12 +1,12 @@
 import { NotFoundError } from '../lib/errors.ts';
+import { sessionHandler } from '../lib/handlers/session-handler.ts';
 import {
   httpBodies,
   invokePayloads,
   parseInput,
   parseOptionalBody,
   type RequestWriteOptions,
-} from '../lib/schema.ts';
-import { sessionHandler } from '../lib/session-handler.ts';
+} from '../lib/session/schema.ts';
 
 /** DELETE /sessions/{userId}: removes the live session (204), or 404 when there is none. */
 export const handler = sessionHandler({

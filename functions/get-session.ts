@@ -1,6 +1,6 @@
 import { NotFoundError } from '../lib/errors.ts';
-import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/schema.ts';
-import { sessionHandler } from '../lib/session-handler.ts';
+import { sessionHandler } from '../lib/handlers/session-handler.ts';
+import { httpBodies, invokePayloads, parseInput, parseOptionalBody } from '../lib/session/schema.ts';
 
 /** GET /sessions/{userId}: the user's live session, or 404; 412 when If-Match names another tag. */
 export const handler = sessionHandler({

@@ -1,5 +1,5 @@
-import { httpBodies, invokePayloads, parseInput } from '../lib/schema.ts';
-import { sessionHandler } from '../lib/session-handler.ts';
+import { sessionHandler } from '../lib/handlers/session-handler.ts';
+import { httpBodies, invokePayloads, parseInput } from '../lib/session/schema.ts';
 
 /** PATCH /sessions/{userId}: merges step, booking and context into the live session. */
 export const handler = sessionHandler({

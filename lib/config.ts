@@ -1,4 +1,19 @@
-import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS, MAX_ACTIVITY_SHARDS } from './shard.ts';
+/**
+ * The shard values the sweep covers. Every shard count in use is at most this, so the sweep finds a
+ * session whatever count it was written under, with no record of past counts. A query of an empty
+ * shard costs 0.5 RCU, so a full pass costs at least MAX_ACTIVITY_SHARDS / 2 RCU.
+ */
+export const MAX_ACTIVITY_SHARDS = 256;
+
+/**
+ * The shard count when none is configured: what the capacity model (docs/CAPACITY.md) gives for the most
+ * writes a table takes under its default on-demand quota, a backlog sweep included. Each shard is one
+ * index partition (about 1,000 WCU/s of index writes, 2 WCU per moved entry).
+ */
+export const DEFAULT_ACTIVITY_SHARDS = 16;
+
+/** The activity bucket when none is configured: one hour. */
+export const DEFAULT_ACTIVITY_BUCKET_MS = 60 * 60 * 1000;
 
 /**
  * Settings read once from the environment, so a misconfigured function fails at cold start. This is the

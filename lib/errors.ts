@@ -1,5 +1,3 @@
-import type { SweepReport } from './sweep.ts';
-
 /** A problem with one field of the input, as reported to callers in `error.details`. */
 export interface ErrorDetail {
   path: string;
@@ -90,21 +88,6 @@ export class UnavailableError extends SessionServiceError {
   // Widened so that a subclass can name itself.
   override readonly name: string = 'UnavailableError';
   readonly code = 'UNAVAILABLE';
-}
-
-/**
- * The sweep stopped because the index could not be read further. It carries what the sweep did until
- * then (`report`, with `complete: false`), so that the log and metrics still get it; `cause` is the
- * failed read.
- */
-export class SweepInterruptedError extends UnavailableError {
-  override readonly name = 'SweepInterruptedError';
-  readonly report: SweepReport;
-
-  constructor(report: SweepReport, options?: ErrorOptions) {
-    super('the sweep stopped early: the session index could not be read further', options);
-    this.report = report;
-  }
 }
 
 /** Anything unexpected, as seen by a caller: the message is generic and the cause stays in the log. */

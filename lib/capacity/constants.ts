@@ -119,7 +119,7 @@ export const POLICY = {
   /** The sweep: hourly (serverless.yml's default `sweepSchedule`). */
   sweepSchedule: 'rate(1 hour)',
   sweepRunsPerDay: 24,
-  /** Stop this long before the function's deadline (lib/sweep.ts `safetyMarginMs`). */
+  /** Stop this long before the function's deadline (lib/sweep/sweep.ts `safetyMarginMs`). */
   sweepSafetyMarginS: 10,
   /** Smallest reserved concurrency for a request function, so a small deployment still serves a burst. */
   minReservedConcurrency: 10,

@@ -3,7 +3,7 @@
  * per day) to the settings to deploy with, the AWS quotas to raise and a monthly cost. Pure: no I/O,
  * no clock, no environment. Every figure comes from ./constants.ts, where each names its source.
  */
-import { MAX_ACTIVITY_SHARDS } from '../shard.ts';
+import { MAX_ACTIVITY_SHARDS } from '../config.ts';
 import {
   DAYS_PER_MONTH,
   DYNAMODB,
@@ -82,7 +82,7 @@ export interface CapacityPlan {
   index: {
     /**
      * Entries moved per second: sessions crossing into a new bucket. Each user's buckets start at an
-     * offset of their own (lib/shard.ts), so crossings spread evenly over the bucket: this is the rate
+     * offset of their own (lib/store/shard.ts), so crossings spread evenly over the bucket: this is the rate
      * at every moment, not an average over bursts.
      */
     averageMovesPerSecond: number;
@@ -239,7 +239,7 @@ export function planCapacity(input: Workload): CapacityPlan {
   const warnings =
     neededShards > MAX_ACTIVITY_SHARDS
       ? [
-          `the index needs ${neededShards} shards, more than the ceiling MAX_ACTIVITY_SHARDS = ${MAX_ACTIVITY_SHARDS} (lib/shard.ts); raise the ceiling first`,
+          `the index needs ${neededShards} shards, more than the ceiling MAX_ACTIVITY_SHARDS = ${MAX_ACTIVITY_SHARDS} (lib/store/shard.ts); raise the ceiling first`,
         ]
       : [];
 

@@ -3,7 +3,7 @@
 // docs/OPERATIONS.md says what each alarm means and what to do.
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders, not JavaScript templates */
 
-const metricNames = require('../metric-names.json');
+const metricNames = require('../handlers/metric-names.json');
 const { dashboardBody } = require('./dashboard.cjs');
 
 const DAY_SECONDS = 86_400;

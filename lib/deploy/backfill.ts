@@ -5,11 +5,10 @@
  * region come from the usual SDK sources. Prints one JSON progress line per shard value and the report.
  */
 import { parseArgs } from 'node:util';
-import { backfillShards } from '../backfill.ts';
-import { loadConfig } from '../config.ts';
-import { createDocumentClient } from '../dynamodb.ts';
-import { SessionRepository } from '../session-repository.ts';
-import { MAX_ACTIVITY_SHARDS } from '../shard.ts';
+import { loadConfig, MAX_ACTIVITY_SHARDS } from '../config.ts';
+import { createDocumentClient } from '../store/dynamodb.ts';
+import { SessionRepository } from '../store/session-repository.ts';
+import { backfillShards } from '../sweep/backfill.ts';
 
 const USAGE =
   'usage: TABLE_NAME=<table> ACTIVITY_SHARDS=<count> npm run backfill -- --items-per-second <n> [--dry-run] [--shards <from>-<to>]';

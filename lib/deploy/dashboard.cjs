@@ -27,7 +27,7 @@ function graph(title, metrics, { stat = 'Sum', period = 300, view = 'timeSeries'
  * - `namespace`, `service`: where the service's own metrics are (namespace and `service` dimension);
  * - `sweepPeriodSeconds`: one sweep interval, so that each point of the sweep's graphs is one run;
  * - `alarms`: logical ids of the alarms to show at the top;
- * - `metricNames`: lib/metric-names.json, the metrics the service publishes.
+ * - `metricNames`: lib/handlers/metric-names.json, the metrics the service publishes.
  */
 function dashboardBody({
   functions,

@@ -11,7 +11,7 @@ const FUNCTION_ACCESS = {
   sweep: { table: ['dynamodb:DeleteItem'], index: ['dynamodb:Query'] },
 };
 
-/** The shard values the sweep covers: lib/shard.ts's MAX_ACTIVITY_SHARDS (the template test checks). */
+/** The shard values the sweep covers: lib/config.ts's MAX_ACTIVITY_SHARDS (the template test checks). */
 const MAX_ACTIVITY_SHARDS = 256;
 
 /** Session functions that may get reserved concurrency (the stage parameter `reservedConcurrency`). */

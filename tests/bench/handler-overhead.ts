@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { activityTimes } from '../../lib/clock.ts';
-import { LIMITS, type SessionPatch } from '../../lib/schema.ts';
+import { LIMITS, type SessionPatch } from '../../lib/session/schema.ts';
+import { activityTimes } from '../../lib/store/clock.ts';
 import {
   clearRequest,
   createOrGetRequest,
@@ -15,8 +15,8 @@ import {
   getRequest,
   newSessionItem,
   updateRequest,
-} from '../../lib/session-requests.ts';
-import { writeIdentity } from '../../lib/write-register.ts';
+} from '../../lib/store/session-requests.ts';
+import { writeIdentity } from '../../lib/store/write-register.ts';
 import { loadFunctions } from '../support/functions.ts';
 import { countRequests } from '../support/request-counter.ts';
 import { itemBytes, putItems, readUnits, writeUnits } from './dynamo.ts';
@@ -465,7 +465,7 @@ async function sampleCapacity(
 }
 
 /**
- * Points the runtime at the embedded DynamoDB, then imports it and the handlers: lib/runtime.ts reads
+ * Points the runtime at the embedded DynamoDB, then imports it and the handlers: lib/handlers/runtime.ts reads
  * the environment once, at import.
  */
 export async function loadRuntime(endpoint: string, tableName: string) {
@@ -474,7 +474,7 @@ export async function loadRuntime(endpoint: string, tableName: string) {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   process.env.POWERTOOLS_DEV = 'false';
   process.env.AWS_REGION ??= 'us-east-1';
-  const runtime = await import('../../lib/runtime.ts');
+  const runtime = await import('../../lib/handlers/runtime.ts');
   const handlers = await loadHandlers();
   return { runtime, handlers };
 }

@@ -3,9 +3,9 @@
  * real handlers, on the embedded DynamoDB) under autocannon, one user per request.
  */
 import autocannon, { type Request, type Result } from 'autocannon';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { startLocalStack } from '../../lib/local/stack.ts';
 import { localToken } from '../../lib/local/token.ts';
+import { createDocumentClient } from '../../lib/store/dynamodb.ts';
 import { freePort } from '../support/free-port.ts';
 import { putItems } from './dynamo.ts';
 import { sweepFixture } from './sweep-cost.ts';

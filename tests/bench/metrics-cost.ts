@@ -1,5 +1,5 @@
 /**
- * What the per-operation metrics cost each invocation: the middleware of lib/metrics.ts run after a
+ * What the per-operation metrics cost each invocation: the middleware of lib/handlers/metrics.ts run after a
  * 200 answer (count, build and write one EMF document), in a loop, timed in five batches. Run it with
  * stdout sent away, as Lambda's own log pipe takes it:
  *
@@ -7,7 +7,7 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
-import { operationMetrics } from '../../lib/metrics.ts';
+import { operationMetrics } from '../../lib/handlers/metrics.ts';
 
 const CALLS = 20_000;
 const metrics = new Metrics({ namespace: 'session-service', serviceName: 'session-service' });

@@ -78,7 +78,7 @@ context, early-timeout guard, error responder, event parsing, ownership check, i
 repository, the response) with a real API Gateway HTTP API v2 event (JWT authorizer claims, URL-encoded
 \`pathParameters.userId\`, \`content-type\` and, for update, clear and delete, \`If-Match\`) and a Lambda
 context with 10 s left. Against it, **raw** is the same single DynamoDB call sent directly with the
-same DocumentClient, its input built by the same builder from \`lib/session-requests.ts\` (building
+same DocumentClient, its input built by the same builder from \`lib/store/session-requests.ts\` (building
 the request is inside the timing, as it is inside the handler's). The two alternate call by call (A, B,
 then B, A) on the embedded DynamoDB, in one process; each row is ${count(iterations)} calls of each side,
 measured after ${count(warmup)} unmeasured calls of every operation (all rows warm up before any is measured,
@@ -111,7 +111,7 @@ function requestsSection(result: BenchResult): string {
   return `## 2. DynamoDB requests and capacity per operation
 
 **Requests** are counted by an SDK middleware on the runtime's own DocumentClient
-(\`documentClient\` from \`lib/runtime.ts\`, the one every handler uses), in the deserialize step, so
+(\`documentClient\` from \`lib/handlers/runtime.ts\`, the one every handler uses), in the deserialize step, so
 a retry would count twice: every measured handler call of section 1, one by one. **Capacity**: the
 handlers do not ask DynamoDB for ConsumedCapacity, so it is measured on their raw equivalents
 (${samples} calls each, \`ReturnConsumedCapacity: TOTAL\`), median shown. dynalite reports the table's
@@ -126,13 +126,13 @@ ${table(['Operation', 'Handler calls', 'Requests per call', 'Requests sent', 'Ca
 The rare paths are not in this table: a failed condition takes one more GetItem to tell a missing
 session from a stale version or a write of its own whose answer was lost, replacing an expired session
 takes two UpdateItems, and a delete that finds no live session an UpdateItem and a DeleteItem
-(tests/repository/request-count.test.ts pins them).`;
+(tests/integration/store/request-count.test.ts pins them).`;
 }
 
 function sweepSection(result: BenchResult): string {
   const { sweep, plan } = result;
   const rows = sweep.rows.map((row) => [
-    row.method === 'Scan baseline' ? '**Scan baseline**' : 'index sweep (lib/sweep.ts)',
+    row.method === 'Scan baseline' ? '**Scan baseline**' : 'index sweep (lib/sweep/sweep.ts)',
     count(row.tableSize),
     count(row.expired),
     `${ms(row.medianMs)} (${ms(row.minMs)}–${ms(row.maxMs)})`,
@@ -157,7 +157,7 @@ function sweepSection(result: BenchResult): string {
 Tables of ${small} and ${large} sessions, each holding the same ${count(plan.sweep.expired)} expired ones
 (inactive 31 to 90 days; the others active within the last 29), items shaped by \`newSessionItem\`
 with their \`activityShard\`, seeded with BatchWriteItem. **index sweep** is \`sweepInactiveSessions\`
-from \`lib/sweep.ts\`: it queries every shard value of the \`byUpdatedAt\` index (256, whatever the shard count in use)
+from \`lib/sweep/sweep.ts\`: it queries every shard value of the \`byUpdatedAt\` index (256, whatever the shard count in use)
 below the cutoff's bucket bound and
 deletes each candidate with a conditional DeleteItem, 16 at a time. The **Scan baseline**
 (\`tests/bench/scan-sweep-baseline.ts\`, not service code) is how connect-dynamodb's \`reap\` and several
@@ -390,7 +390,7 @@ function limitsSection(result: BenchResult): string {
   That index is the price of a sweep that never scans.
 - **At the size bound.** A stored session is at most 26,574 bytes under its limits (64 context keys of
   320 bytes, the longest booking, both write registers full: 21 keyed and 8 unkeyed entries; computed
-  by the item-size estimator in \`tests/repository/size-bound.test.ts\`, under the 32 KB bound). DynamoDB charges an
+  by the item-size estimator in \`tests/integration/store/size-bound.test.ts\`, under the 32 KB bound). DynamoDB charges an
   UpdateItem 1 WCU per KB of the larger of the old and new item, so the worst write is 26 WCU on the table
   plus 2 on the index (28 WCU), and a strongly consistent read 7 RCU (1 per 4 KB). A typical session with
   both write registers full is about 1.3 KB (the registers and their lifetime boundaries add at most 1,044 bytes).

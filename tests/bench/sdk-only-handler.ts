@@ -1,6 +1,6 @@
 /**
  * The cold-start reference: only the DynamoDB client and DocumentClient, built at module scope the way
- * lib/dynamodb.ts builds them, bundled exactly like the functions. No session code at all.
+ * lib/store/dynamodb.ts builds them, bundled exactly like the functions. No session code at all.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';

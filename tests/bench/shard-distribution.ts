@@ -8,7 +8,7 @@
  * Run alone: `node tests/bench/shard-distribution.ts` prints the section of docs/BENCHMARKS.md.
  */
 import { fileURLToPath } from 'node:url';
-import { activityShardOf } from '../../lib/shard.ts';
+import { activityShardOf } from '../../lib/store/shard.ts';
 
 export const SHARD_COUNTS = [16, 64, 128] as const;
 export const DISTRIBUTION_SEED = 0x5e55_1011;
@@ -157,7 +157,7 @@ export function shardDistributionSection(result: DistributionResult, heading = '
   const worst = result.rows.reduce((a, b) => (b.maxOverIdeal > a.maxOverIdeal ? b : a));
   return `${heading} Index shard distribution
 
-\`activityShardOf(userId, shards)\` (\`lib/shard.ts\`: FNV-1a over the UTF-8 bytes, modulo the shard count)
+\`activityShardOf(userId, shards)\` (\`lib/store/shard.ts\`: FNV-1a over the UTF-8 bytes, modulo the shard count)
 over ${count(result.rows[0]?.ids ?? 0)} generated ids of each real shape: \`wa:+<E.164>\` (twelve countries, each
 with its mobile prefixes and number length, e.g. \`${result.examples[0]}\`) and \`web:<uuid>\` (version 4 UUIDs,
 e.g. \`${result.examples[2]}\`), from a fixed seed (\`0x${result.seed.toString(16)}\`, mulberry32), so the figures are the

@@ -5,12 +5,12 @@
  */
 
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { activityTimes, inactiveCutoff } from '../../lib/clock.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { ensureSessionsTable, localDynamoClient } from '../../lib/local/embedded-dynamodb.ts';
-import { SessionRepository } from '../../lib/session-repository.ts';
-import { newSessionItem } from '../../lib/session-requests.ts';
-import { type SweepOptions, sweepInactiveSessions } from '../../lib/sweep.ts';
+import { activityTimes, inactiveCutoff } from '../../lib/store/clock.ts';
+import { createDocumentClient } from '../../lib/store/dynamodb.ts';
+import { SessionRepository } from '../../lib/store/session-repository.ts';
+import { newSessionItem } from '../../lib/store/session-requests.ts';
+import { type SweepOptions, sweepInactiveSessions } from '../../lib/sweep/sweep.ts';
 import { itemBytes, observeRequests, putItems, readUnits } from './dynamo.ts';
 import { scanSweep } from './scan-sweep-baseline.ts';
 import { median } from './stats.ts';

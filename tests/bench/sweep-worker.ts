@@ -4,9 +4,9 @@
  * `sweepInactiveSessions` and `SessionRepository`, against the endpoint it is given, whenever the
  * parent says `run`, and answers with what it did and the CPU it spent.
  */
-import { createDocumentClient } from '../../lib/dynamodb.ts';
-import { SessionRepository } from '../../lib/session-repository.ts';
-import { sweepInactiveSessions } from '../../lib/sweep.ts';
+import { createDocumentClient } from '../../lib/store/dynamodb.ts';
+import { SessionRepository } from '../../lib/store/session-repository.ts';
+import { sweepInactiveSessions } from '../../lib/sweep/sweep.ts';
 
 export interface WorkerRun {
   type: 'run';

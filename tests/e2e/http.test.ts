@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { localToken } from '../../lib/local/token.ts';
 import { assertMatchesOpenApi } from '../support/openapi.ts';
-import { api } from './http-client.ts';
+import { api } from '../support/stack-http.ts';
 
 const newUser = () => `wa:+44${randomUUID().replaceAll('-', '').slice(0, 10)}`;
 const session = (response: { body: unknown }) =>

@@ -7,7 +7,7 @@ import {
   SessionClient,
   ValidationError,
   VersionConflictError,
-} from '../../lib/client.ts';
+} from '../../lib/client/session-client.ts';
 
 const lambda = new LambdaClient({
   endpoint: inject('lambdaEndpoint'),

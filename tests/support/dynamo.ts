@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { type Clock, DAY_MS } from '../../lib/clock.ts';
-import { createDocumentClient } from '../../lib/dynamodb.ts';
 import { ensureSessionsTable, localDynamoClient } from '../../lib/local/embedded-dynamodb.ts';
-import { SessionRepository } from '../../lib/session-repository.ts';
+import { type Clock, DAY_MS } from '../../lib/store/clock.ts';
+import { createDocumentClient } from '../../lib/store/dynamodb.ts';
+import { SessionRepository } from '../../lib/store/session-repository.ts';
 
 export const endpoint = () => inject('dynamodbEndpoint');
 

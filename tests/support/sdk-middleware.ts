@@ -5,7 +5,7 @@
  * - `aroundCommands`, in the initialize step: once per `send`, above the SDK's retries, with the command's
  *   input as the caller wrote it. Throwing there fails the command without sending it, and no retry runs.
  * - `aroundAttempts`, innermost in the deserialize step: once per HTTP attempt, below the retries and below
- *   the deserializer. An answer made here (`dynamoError`, in tests/faults/wire.ts) is parsed into a real
+ *   the deserializer. An answer made here (`dynamoError`, in tests/support/wire.ts) is parsed into a real
  *   SDK exception, so classification, backoff and the retry quota run as they would against DynamoDB.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { HTTP_STATUS, toErrorBody } from '../../lib/error-response.ts';
 import {
   type ErrorCode,
   errorFromBody,
@@ -16,6 +15,7 @@ import {
   ValidationError,
   VersionConflictError,
 } from '../../lib/errors.ts';
+import { HTTP_STATUS, toErrorBody } from '../../lib/handlers/error-response.ts';
 
 /** Every error class with the code it carries; a new code fails the exhaustiveness test below. */
 const CLASSES = [

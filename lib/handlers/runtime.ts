@@ -1,0 +1,43 @@
+/**
+ * What every function shares, built once per cold start: the configuration, the logger and the
+ * repository on the shared DynamoDB client, and the metrics once first needed. A missing setting fails
+ * here, before any request.
+ * Only the handler stacks import this module (the linter enforces it); tests inject their own pieces.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { loadConfig } from '../config.ts';
+import { createDocumentClient } from '../store/dynamodb.ts';
+import { SessionRepository } from '../store/session-repository.ts';
+
+export const config = loadConfig();
+
+export const logger = new Logger({ serviceName: config.serviceName });
+
+let metrics: Promise<Metrics> | undefined;
+
+/**
+ * The functions' EMF metrics (see lib/handlers/metrics.ts), loaded and built on first use: most session
+ * invocations publish nothing, so a cold start does not load the module.
+ */
+export function loadMetrics(): Promise<Metrics> {
+  metrics ??= import('@aws-lambda-powertools/metrics').then(
+    ({ Metrics }) => new Metrics({ namespace: config.metricsNamespace, serviceName: config.serviceName }),
+  );
+  return metrics;
+}
+
+export const documentClient = createDocumentClient({
+  endpoint: config.dynamodbEndpoint,
+  region: config.region,
+  placeholderCredentials: config.placeholderCredentials,
+  requestTimeoutMs: config.dynamodb.requestTimeoutMs,
+  maxAttempts: config.dynamodb.maxAttempts,
+});
+
+export const repository = new SessionRepository(documentClient, {
+  tableName: config.tableName,
+  inactiveDays: config.inactiveDays,
+  activityShards: config.activityShards,
+  activityBucketMs: config.activityBucketMs,
+});
