@@ -23,7 +23,7 @@ export const LIMITS = {
   contextKeysStored: 64,
   /** One top-level context key, name and value, as DynamoDB counts item size. */
   contextKeyBytes: 320,
-  /** The stored item, as DynamoDB counts it: what the limits above add up to (tests/repository/size-bound). */
+  /** The stored item, as DynamoDB counts it: what the limits above add up to (tests/integration/store/size-bound.test.ts). */
   itemBytes: 32 * 1024,
   idempotencyKeyLength: 255,
   bodyBytes: 16 * 1024,

@@ -43,7 +43,7 @@ interface AlarmProperties {
   Metrics?: MetricQuery[];
 }
 
-const serverlessYml = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8')) as {
+const serverlessYml = parse(readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8')) as {
   params: Record<string, Record<string, unknown>>;
   functions: Record<string, { events?: { httpApi?: unknown }[] }>;
 };
@@ -413,7 +413,7 @@ describe('alarms, alarm topic and dashboard in the packaged template', () => {
   });
 
   it('points every alarm at a section of docs/OPERATIONS.md', () => {
-    const runbook = readFileSync(new URL('../../docs/OPERATIONS.md', import.meta.url), 'utf8');
+    const runbook = readFileSync(new URL('../../../docs/OPERATIONS.md', import.meta.url), 'utf8');
     const sections = new Set([...runbook.matchAll(/^### (\S+)$/gm)].map((match) => match[1]));
     const alarms = [
       ...ofType(prod, 'AWS::CloudWatch::Alarm'),

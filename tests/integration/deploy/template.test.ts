@@ -86,7 +86,7 @@ interface CorsConfiguration {
 // Reading serverless.yml and walking the template
 // ---------------------------------------------------------------------------------------------------
 
-const serverlessYml = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8')) as {
+const serverlessYml = parse(readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8')) as {
   params: Record<string, Record<string, unknown>>;
 };
 

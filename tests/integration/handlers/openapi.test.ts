@@ -83,7 +83,7 @@ describe('docs/openapi.yaml against the service', () => {
 });
 
 describe('docs/openapi.yaml against the schema', () => {
-  const document = parse(readFileSync(new URL('../../docs/openapi.yaml', import.meta.url), 'utf8'));
+  const document = parse(readFileSync(new URL('../../../docs/openapi.yaml', import.meta.url), 'utf8'));
 
   it.each([
     'wa:+447700900123',

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { main, parseArguments, UsageError } from '../../../lib/capacity/cli.ts';
 
-const CLI = fileURLToPath(new URL('../../lib/capacity/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../lib/capacity/cli.ts', import.meta.url));
 const TARGET = [
   '--sessions',
   '100000000',

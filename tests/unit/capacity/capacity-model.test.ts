@@ -24,7 +24,7 @@ const MID_SIZE = {
 
 /** A stage's parameters as deployed: the stage's own over `default`, `${env:X, y}` taken as y. */
 function stageParams(stage: string): Record<string, unknown> {
-  const yml = parse(readFileSync(new URL('../../serverless.yml', import.meta.url), 'utf8')) as {
+  const yml = parse(readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8')) as {
     params: Record<string, Record<string, unknown>>;
   };
   const merged = { ...yml.params.default, ...yml.params[stage] };
