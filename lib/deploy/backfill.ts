@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, MAX_ACTIVITY_SHARDS } from '../config.ts';
 import { createDocumentClient } from '../store/dynamodb.ts';
-import { SessionRepository } from '../store/session-repository.ts';
 import { backfillShards } from '../sweep/backfill.ts';
+import { SessionIndex } from '../sweep/session-index.ts';
 
 const USAGE =
   'usage: TABLE_NAME=<table> ACTIVITY_SHARDS=<count> npm run backfill -- --items-per-second <n> [--dry-run] [--shards <from>-<to>]';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const itemsPerSecond = Number(values['items-per-second']);
   if (!(itemsPerSecond > 0)) throw new Error(`--items-per-second must be a positive number\n${USAGE}`);
   const config = loadConfig();
-  const repository = new SessionRepository(
+  const index = new SessionIndex(
     createDocumentClient({ endpoint: config.dynamodbEndpoint, maxAttempts: 10 }),
     {
       tableName: config.tableName,
@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       activityBucketMs: config.activityBucketMs,
     },
   );
-  const report = await backfillShards(repository, {
+  const report = await backfillShards(index, {
     itemsPerSecond,
     shards: shardRange(values.shards),
     dryRun: values['dry-run'],

@@ -9,6 +9,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { loadConfig } from '../config.ts';
 import { createDocumentClient } from '../store/dynamodb.ts';
 import { SessionRepository } from '../store/session-repository.ts';
+import { SessionIndex } from '../sweep/session-index.ts';
 
 export const config = loadConfig();
 
@@ -35,9 +36,14 @@ export const documentClient = createDocumentClient({
   maxAttempts: config.dynamodb.maxAttempts,
 });
 
-export const repository = new SessionRepository(documentClient, {
+const storeOptions = {
   tableName: config.tableName,
   inactiveDays: config.inactiveDays,
   activityShards: config.activityShards,
   activityBucketMs: config.activityBucketMs,
-});
+};
+
+export const repository = new SessionRepository(documentClient, storeOptions);
+
+/** The sweep's reader of the `byUpdatedAt` index. */
+export const sessionIndex = new SessionIndex(documentClient, storeOptions);

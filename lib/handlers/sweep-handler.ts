@@ -15,9 +15,9 @@ import { parseInput, sweepInputSchema } from '../session/schema.ts';
 import { clientSettings, type DynamoClientOptions, worstCaseRequestMs } from '../store/dynamodb.ts';
 import {
   DEFAULT_REPORT_RESERVE_MS,
+  type SweepIndex,
   SweepInterruptedError,
   type SweepReport,
-  type SweepRepository,
   sweepInactiveSessions,
 } from '../sweep/sweep.ts';
 import { toErrorBody } from './error-response.ts';
@@ -39,7 +39,7 @@ export function sweepSafetyMarginMs(
 export const SWEEP_SAFETY_MARGIN_MS = sweepSafetyMarginMs();
 
 export interface SweepHandlerDependencies {
-  repository: SweepRepository;
+  index: SweepIndex;
   config: Pick<Config, 'inactiveDays' | 'sweepConcurrency'> &
     Partial<Pick<Config, 'dynamodbEndpoint' | 'dynamodb'>>;
   logger: Logger;
@@ -56,7 +56,7 @@ export type SweepResponse =
 
 /** The sweep's Lambda handler; each dependency not given is the runtime's shared one. */
 export function createSweepHandler(dependencies: Partial<SweepHandlerDependencies> = {}) {
-  const { repository = runtime.repository, config = runtime.config, logger = runtime.logger } = dependencies;
+  const { index = runtime.sessionIndex, config = runtime.config, logger = runtime.logger } = dependencies;
   // Every run publishes: the sweep loads its metrics with the function, not on first use.
   const metricsLoaded = dependencies.metrics ? Promise.resolve(dependencies.metrics) : runtime.loadMetrics();
   const safetyMarginMs =
@@ -96,7 +96,7 @@ export function createSweepHandler(dependencies: Partial<SweepHandlerDependencie
       const metrics = await metricsLoaded;
       try {
         const input = parseInput(sweepInputSchema, event ?? {});
-        const report = await sweepInactiveSessions(repository, {
+        const report = await sweepInactiveSessions(index, {
           inactiveDays: windowFor(input.inactiveDays),
           dryRun: input.dryRun ?? false,
           shards: input.shards,

@@ -2,12 +2,7 @@
  * Pure builders of the DynamoDB requests behind each repository operation. They send nothing, so they
  * are tested without any client; `SessionRepository` is the only place that sends them.
  */
-import type {
-  DeleteCommandInput,
-  GetCommandInput,
-  QueryCommandInput,
-  UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { DeleteCommandInput, GetCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SessionPatch, Source } from '../session/schema.ts';
 import type { SessionItem } from '../session/session.ts';
 import type { ActivityTimes } from './clock.ts';
@@ -484,27 +479,6 @@ function conditionalUpdate(
 }
 
 /**
- * Index entries of one shard whose activity bucket starts before `bucketBound` (see
- * `inactiveBucketBound`), oldest first.
- */
-export function inactiveQueryRequest(
-  table: string,
-  shard: number,
-  bucketBound: string,
-  exclusiveStartKey: Record<string, unknown> | undefined,
-): QueryCommandInput {
-  return {
-    TableName: table,
-    IndexName: BY_UPDATED_AT_INDEX,
-    KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :bucketBound',
-    ExpressionAttributeNames: names('#activityShard', '#updatedAt'),
-    ExpressionAttributeValues: { ':shard': shard, ':bucketBound': bucketBound },
-    ExclusiveStartKey: exclusiveStartKey,
-    ReturnConsumedCapacity: 'TOTAL',
-  };
-}
-
-/**
  * Deletes a session only if its exact last activity is still before `cutoff`: a user who came back
  * since the index read keeps it. The item must exist: a delete of an item already gone (by an
  * overlapping sweep, as EventBridge Scheduler delivers at least once) counts as skipped, not deleted
@@ -527,50 +501,5 @@ export function deleteIfInactiveRequest(
       ? names('#userId', '#updatedAt', '#updatedAtExact', '#deletedAt')
       : names('#userId', '#updatedAt', '#updatedAtExact'),
     ExpressionAttributeValues: { ':cutoff': cutoff },
-  };
-}
-
-/** Every index entry of one shard value, oldest first: what the shard backfill walks. */
-export function shardEntriesRequest(
-  table: string,
-  shard: number,
-  exclusiveStartKey: Record<string, unknown> | undefined,
-): QueryCommandInput {
-  return {
-    TableName: table,
-    IndexName: BY_UPDATED_AT_INDEX,
-    KeyConditionExpression: '#activityShard = :shard',
-    ExpressionAttributeNames: names('#activityShard'),
-    ExpressionAttributeValues: { ':shard': shard },
-    ExclusiveStartKey: exclusiveStartKey,
-    ReturnConsumedCapacity: 'TOTAL',
-  };
-}
-
-/**
- * Moves a session's index entry to another shard, only if the entry is still as the index showed it
- * (same shard, same `updatedAt`). A write since then has already placed it under the count its writer
- * uses, and this one must not move it back; a write in the same bucket and shard changed no data this
- * request touches. Sets nothing but `activityShard`: no activity, no version. An entry already on the
- * target shard passes too, so the SDK's retry of a move whose answer was lost succeeds as the move it is.
- */
-export function moveToShardRequest(
-  table: string,
-  userId: string,
-  from: { activityShard: number; updatedAt: string },
-  toShard: number,
-): UpdateCommandInput {
-  return {
-    TableName: table,
-    Key: { userId },
-    UpdateExpression: 'SET #activityShard = :toShard',
-    ConditionExpression:
-      'attribute_exists(#userId) AND #activityShard IN (:fromShard, :toShard) AND #updatedAt = :indexed',
-    ExpressionAttributeNames: names('#userId', '#activityShard', '#updatedAt'),
-    ExpressionAttributeValues: {
-      ':toShard': toShard,
-      ':fromShard': from.activityShard,
-      ':indexed': from.updatedAt,
-    },
   };
 }

@@ -6,7 +6,7 @@
  */
 
 import { MAX_ACTIVITY_SHARDS } from '../config.ts';
-import type { MoveOutcome, SessionRepository, ShardEntry } from '../store/session-repository.ts';
+import type { MoveOutcome, SessionIndex, ShardEntry } from './session-index.ts';
 
 export interface BackfillOptions {
   /** Most moves a second (each is one UpdateItem: 1 WCU on the table, 2 on the index). */
@@ -37,7 +37,7 @@ export interface BackfillReport {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function backfillShards(
-  sessions: SessionRepository,
+  sessions: SessionIndex,
   options: BackfillOptions,
 ): Promise<BackfillReport> {
   if (!(options.itemsPerSecond > 0)) {

@@ -6,10 +6,10 @@
 
 import { UnavailableError } from '../errors.ts';
 import { inactiveCutoff } from '../store/clock.ts';
-import type { InactiveSession, SessionRepository } from '../store/session-repository.ts';
+import type { InactiveSession, SessionIndex } from './session-index.ts';
 
-/** What the sweep needs of the repository: the index pages below a cutoff, and a conditional delete. */
-export type SweepRepository = Pick<SessionRepository, 'inactivePages' | 'deleteIfInactive'>;
+/** What the sweep needs of the index: the index pages below a cutoff, and a conditional delete. */
+export type SweepIndex = Pick<SessionIndex, 'inactivePages' | 'deleteIfInactive'>;
 
 export interface SweepOptions {
   inactiveDays: number;
@@ -91,7 +91,7 @@ const defaultSleep = (ms: number, signal: AbortSignal) =>
  * SweepInterruptedError holding the report so far.
  */
 export async function sweepInactiveSessions(
-  sessions: SweepRepository,
+  sessions: SweepIndex,
   options: SweepOptions,
 ): Promise<SweepReport> {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {

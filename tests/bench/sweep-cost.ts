@@ -8,8 +8,8 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { ensureSessionsTable, localDynamoClient } from '../../lib/local/embedded-dynamodb.ts';
 import { activityTimes, inactiveCutoff } from '../../lib/store/clock.ts';
 import { createDocumentClient } from '../../lib/store/dynamodb.ts';
-import { SessionRepository } from '../../lib/store/session-repository.ts';
 import { newSessionItem } from '../../lib/store/session-requests.ts';
+import { SessionIndex } from '../../lib/sweep/session-index.ts';
 import { type SweepOptions, sweepInactiveSessions } from '../../lib/sweep/sweep.ts';
 import { itemBytes, observeRequests, putItems, readUnits } from './dynamo.ts';
 import { scanSweep } from './scan-sweep-baseline.ts';
@@ -125,7 +125,7 @@ export async function measureSweepCost(options: SweepCostOptions): Promise<Sweep
   const doc = createDocumentClient({ endpoint: options.endpoint });
   const observed = observeRequests(doc);
   const sessions = (table: string) =>
-    new SessionRepository(doc, { tableName: table, inactiveDays: INACTIVE_DAYS });
+    new SessionIndex(doc, { tableName: table, inactiveDays: INACTIVE_DAYS });
 
   const seedStarted = performance.now();
   const targets: Target[] = [];

@@ -5,7 +5,7 @@
  * parent says `run`, and answers with what it did and the CPU it spent.
  */
 import { createDocumentClient } from '../../lib/store/dynamodb.ts';
-import { SessionRepository } from '../../lib/store/session-repository.ts';
+import { SessionIndex } from '../../lib/sweep/session-index.ts';
 import { sweepInactiveSessions } from '../../lib/sweep/sweep.ts';
 
 export interface WorkerRun {
@@ -29,7 +29,7 @@ const endpoint = process.env.SWEEP_BENCH_ENDPOINT;
 if (!endpoint || !process.send) throw new Error('run by tests/bench/sweep-throughput.ts only');
 
 const doc = createDocumentClient({ endpoint });
-const sessions = new SessionRepository(doc, { tableName: 'sweep-throughput', inactiveDays: 30 });
+const sessions = new SessionIndex(doc, { tableName: 'sweep-throughput', inactiveDays: 30 });
 
 async function sweep(run: WorkerRun): Promise<WorkerReport> {
   const cpu = process.cpuUsage();

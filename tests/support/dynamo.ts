@@ -6,6 +6,7 @@ import { ensureSessionsTable, localDynamoClient } from '../../lib/local/embedded
 import { type Clock, DAY_MS } from '../../lib/store/clock.ts';
 import { createDocumentClient } from '../../lib/store/dynamodb.ts';
 import { SessionRepository } from '../../lib/store/session-repository.ts';
+import { SessionIndex } from '../../lib/sweep/session-index.ts';
 
 export const endpoint = () => inject('dynamodbEndpoint');
 
@@ -54,23 +55,34 @@ export async function isolatedTable(): Promise<{
   };
 }
 
-export function repositoryFor(
-  doc: DynamoDBDocumentClient,
-  options: {
-    tableName?: string;
-    clock?: Clock;
-    inactiveDays?: number;
-    activityShards?: number;
-    activityBucketMs?: number;
-  } = {},
-): SessionRepository {
-  return new SessionRepository(doc, {
+export interface StoreTestOptions {
+  tableName?: string;
+  clock?: Clock;
+  inactiveDays?: number;
+  activityShards?: number;
+  activityBucketMs?: number;
+}
+
+function storeOptions(options: StoreTestOptions) {
+  return {
     tableName: options.tableName ?? inject('tableName'),
     inactiveDays: options.inactiveDays ?? 30,
     activityShards: options.activityShards,
     activityBucketMs: options.activityBucketMs,
     ...(options.clock ? { clock: options.clock } : {}),
-  });
+  };
+}
+
+export function repositoryFor(
+  doc: DynamoDBDocumentClient,
+  options: StoreTestOptions = {},
+): SessionRepository {
+  return new SessionRepository(doc, storeOptions(options));
+}
+
+/** The sweep's index reader on the same table and settings as `repositoryFor`. */
+export function indexFor(doc: DynamoDBDocumentClient, options: StoreTestOptions = {}): SessionIndex {
+  return new SessionIndex(doc, storeOptions(options));
 }
 
 /** The raw stored item, storage-only attributes included, read consistently. */

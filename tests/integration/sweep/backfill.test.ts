@@ -3,10 +3,11 @@
  * touching any session's data, and never over a write that happened after its read.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ShardEntry } from '../../../lib/store/session-repository.ts';
 import { activityShardOf } from '../../../lib/store/shard.ts';
 import { backfillShards } from '../../../lib/sweep/backfill.ts';
+import type { ShardEntry } from '../../../lib/sweep/session-index.ts';
 import {
+  indexFor,
   isolatedTable,
   manualClock,
   repositoryFor,
@@ -36,7 +37,7 @@ afterAll(async () => {
 
 describe('backfillShards', () => {
   it('counts in a dry run what would move, and moves nothing', async () => {
-    const sessions = repositoryFor(doc, { tableName: table.tableName, activityShards: 64 });
+    const sessions = indexFor(doc, { tableName: table.tableName, activityShards: 64 });
     const moving = USERS.filter((userId) => activityShardOf(userId, 64) !== activityShardOf(userId, 16));
 
     const report = await backfillShards(sessions, { itemsPerSecond: 1_000, dryRun: true });
@@ -56,7 +57,7 @@ describe('backfillShards', () => {
   it('moves every entry to its shard under the new count, paced, leaving the data as it was', async () => {
     // Prepare: a fake clock for the pacing.
     const time = manualClock(NOW);
-    const sessions = repositoryFor(doc, {
+    const sessions = indexFor(doc, {
       tableName: table.tableName,
       activityShards: 64,
       clock: time.clock,
@@ -103,7 +104,7 @@ describe('backfillShards', () => {
     const userId = USERS.find(
       (id) => new Set([8, 16, 64].map((count) => activityShardOf(id, count))).size === 3,
     );
-    const sessions = repositoryFor(doc, { tableName: table.tableName, activityShards: 64 });
+    const sessions = indexFor(doc, { tableName: table.tableName, activityShards: 64 });
     const writer = repositoryFor(doc, { tableName: table.tableName, activityShards: 8 });
     await repositoryFor(doc, { tableName: table.tableName, activityShards: 16 }).update(userId as string, {
       step: 'before',
@@ -130,7 +131,7 @@ describe('backfillShards', () => {
     // Prepare: an entry the new count moves, read from the index.
     const userId = USERS.find((id) => activityShardOf(id, 32) !== activityShardOf(id, 16)) as string;
     const mover = testDocumentClient();
-    const sessions = repositoryFor(mover, { tableName: table.tableName, activityShards: 32 });
+    const sessions = indexFor(mover, { tableName: table.tableName, activityShards: 32 });
     await repositoryFor(doc, { tableName: table.tableName, activityShards: 16 }).update(userId, {
       step: 'lost-answer',
     });

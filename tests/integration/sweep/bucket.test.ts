@@ -10,6 +10,7 @@ import type { SessionRepository } from '../../../lib/store/session-repository.ts
 import { activityBucketStart, activityShardOf } from '../../../lib/store/shard.ts';
 import { sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';
 import {
+  indexFor,
   isolatedTable,
   manualClock,
   repositoryFor,
@@ -61,8 +62,8 @@ function repository(time: ReturnType<typeof manualClock>): SessionRepository {
 const bucketStartMs = (userId: string, at: number) =>
   Date.parse(activityBucketStart(userId, new Date(at), HOUR_MS));
 
-function sweepAt(sessions: SessionRepository, now: Date) {
-  return sweepInactiveSessions(sessions, {
+function sweepAt(_sessions: SessionRepository, now: Date) {
+  return sweepInactiveSessions(indexFor(doc, { tableName: table.tableName }), {
     inactiveDays: 30,
     dryRun: false,
     concurrency: 4,

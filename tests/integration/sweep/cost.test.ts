@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ACTIVITY_SHARDS } from '../../../lib/config.ts';
 import { sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';
-import { isolatedTable, manualClock, repositoryFor, testDocumentClient } from '../../support/dynamo.ts';
+import { indexFor, isolatedTable, testDocumentClient } from '../../support/dynamo.ts';
 import { countRequests } from '../../support/request-counter.ts';
 import { DAY_MS, type Seed, seedSessions, type TestTable, watchDeletes } from '../../support/sweep.ts';
 
@@ -34,12 +34,11 @@ describe('sweepInactiveSessions', () => {
 
     it('reads only the expired entries of the index, one query per shard, and reports the capacity', async () => {
       // Prepare
-      const sessions = repositoryFor(doc, { tableName: table.tableName, clock: manualClock(NOW).clock });
       const deletes = watchDeletes(doc);
       requests.reset();
 
       // Act
-      const report = await sweepInactiveSessions(sessions, {
+      const report = await sweepInactiveSessions(indexFor(doc, { tableName: table.tableName }), {
         inactiveDays: 30,
         dryRun: false,
         concurrency: 16,

@@ -1,12 +1,12 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionRepository } from '../../../lib/store/session-repository.ts';
+import type { SessionIndex } from '../../../lib/sweep/session-index.ts';
 import { type SweepOptions, sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';
 import {
+  indexFor,
   isolatedTable,
   manualClock,
-  repositoryFor,
   storedItem,
   testDocumentClient,
 } from '../../support/dynamo.ts';
@@ -36,13 +36,13 @@ describe('sweepInactiveSessions', () => {
   describe('at the Lambda deadline', () => {
     let table: TestTable;
     let doc: DynamoDBDocumentClient;
-    let sessions: SessionRepository;
+    let sessions: SessionIndex;
     let expired: string[];
     let live: string[];
     beforeEach(async () => {
       table = await isolatedTable();
       doc = testDocumentClient();
-      sessions = repositoryFor(doc, {
+      sessions = indexFor(doc, {
         tableName: table.tableName,
         activityBucketMs: EXACT_BUCKET_MS,
         clock: manualClock(NOW).clock,

@@ -1,9 +1,11 @@
 import { InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InactiveSession, SessionRepository } from '../../../lib/store/session-repository.ts';
+import type { SessionRepository } from '../../../lib/store/session-repository.ts';
+import type { InactiveSession } from '../../../lib/sweep/session-index.ts';
 import { SweepInterruptedError, sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';
 import {
+  indexFor,
   isolatedTable,
   manualClock,
   repositoryFor,
@@ -144,19 +146,22 @@ describe('sweepInactiveSessions', () => {
           await sessions.createOrGet(userId);
         });
       const deletes = watchDeletes(doc, before);
-      const report = await sweepInactiveSessions(sessions, {
-        inactiveDays: 30,
-        dryRun: false,
-        concurrency,
-        now: NOW,
-        remainingTimeMs: () => 900_000,
-        safetyMarginMs: 10_000,
-        throttleRetries: THROTTLE_RETRIES,
-        onError: (error, session) => failed.push({ error, session }),
-        sleep: async (ms) => {
-          sleeps.push(ms);
+      const report = await sweepInactiveSessions(
+        indexFor(doc, { tableName: table.tableName, activityBucketMs: EXACT_BUCKET_MS }),
+        {
+          inactiveDays: 30,
+          dryRun: false,
+          concurrency,
+          now: NOW,
+          remainingTimeMs: () => 900_000,
+          safetyMarginMs: 10_000,
+          throttleRetries: THROTTLE_RETRIES,
+          onError: (error, session) => failed.push({ error, session }),
+          sleep: async (ms) => {
+            sleeps.push(ms);
+          },
         },
-      });
+      );
       return { report, failed, sleeps, deletes };
     }
 

@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACTIVITY_SHARDS } from '../../../lib/config.ts';
 import { activityShardOf } from '../../../lib/store/shard.ts';
-import { isolatedTable, manualClock, repositoryFor, testDocumentClient } from '../../support/dynamo.ts';
+import {
+  indexFor,
+  isolatedTable,
+  manualClock,
+  repositoryFor,
+  testDocumentClient,
+} from '../../support/dynamo.ts';
 
 const doc = testDocumentClient();
 
-describe('SessionRepository', () => {
+describe('SessionIndex', () => {
   describe('findInactive', () => {
     let table: Awaited<ReturnType<typeof isolatedTable>>;
     beforeAll(async () => {
@@ -29,7 +35,7 @@ describe('SessionRepository', () => {
       time.advanceDays(25);
 
       const found = [];
-      for await (const entry of sessions.findInactive({
+      for await (const entry of indexFor(doc, { tableName: table.tableName }).findInactive({
         inactiveDays: 30,
         now: time.clock(),
       }))
@@ -47,14 +53,8 @@ describe('SessionRepository', () => {
     });
 
     it('uses the window it is given', async () => {
-      const time = manualClock(new Date('2026-01-01T00:00:00.000Z'));
-      const sessions = repositoryFor(doc, {
-        tableName: table.tableName,
-        clock: time.clock,
-      });
-
       const found = [];
-      for await (const entry of sessions.findInactive({
+      for await (const entry of indexFor(doc, { tableName: table.tableName }).findInactive({
         inactiveDays: 1,
         now: new Date('2026-03-01'),
       })) {

@@ -9,7 +9,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSweepHandler, type SweepResponse } from '../../../lib/handlers/sweep-handler.ts';
-import { isolatedTable, repositoryFor, storedItem, testDocumentClient } from '../../support/dynamo.ts';
+import { indexFor, isolatedTable, storedItem, testDocumentClient } from '../../support/dynamo.ts';
 import { captureOutputOf } from '../../support/output-capture.ts';
 import { DAY_MS, lambdaContext, type Seed, seedSessions, type TestTable } from '../../support/sweep.ts';
 
@@ -24,7 +24,7 @@ let seeded: string[] = [];
 beforeAll(async () => {
   table = await isolatedTable();
   handler = createSweepHandler({
-    repository: repositoryFor(doc, { tableName: table.tableName }),
+    index: indexFor(doc, { tableName: table.tableName }),
     config: { inactiveDays: 30, sweepConcurrency: 16 },
     logger: new Logger({ serviceName: 'session-service', logLevel: 'INFO' }),
     metrics: new Metrics({ namespace: 'session-service', serviceName: 'session-service' }),

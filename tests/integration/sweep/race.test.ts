@@ -8,8 +8,15 @@ import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionItem } from '../../../lib/session/session.ts';
 import type { SessionRepository } from '../../../lib/store/session-repository.ts';
+import type { SessionIndex } from '../../../lib/sweep/session-index.ts';
 import { type SweepReport, sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';
-import { isolatedTable, manualClock, repositoryFor, testDocumentClient } from '../../support/dynamo.ts';
+import {
+  indexFor,
+  isolatedTable,
+  manualClock,
+  repositoryFor,
+  testDocumentClient,
+} from '../../support/dynamo.ts';
 import {
   DAY_MS,
   EXACT_BUCKET_MS,
@@ -74,6 +81,7 @@ async function runPhase(
   random: Random,
   users: readonly string[],
   sessions: SessionRepository,
+  index: SessionIndex,
   time: ReturnType<typeof manualClock>,
   deletes: ReturnType<typeof watchDeletes>,
 ): Promise<PhaseResult> {
@@ -111,7 +119,7 @@ async function runPhase(
     for (const start of starts) {
       await waitUntil(() => settledOps >= start.afterOps);
       sweeps.push(
-        await sweepInactiveSessions(sessions, {
+        await sweepInactiveSessions(index, {
           inactiveDays: INACTIVE_DAYS,
           dryRun: false,
           concurrency: start.concurrency,
@@ -224,14 +232,15 @@ describe('sweepInactiveSessions', () => {
           activityBucketMs: EXACT_BUCKET_MS,
           clock: time.clock,
         });
+        const index = indexFor(doc, { tableName: table.tableName, activityBucketMs: EXACT_BUCKET_MS });
         const initial = await snapshot(doc, table.tableName, users);
 
         // Act: phase 1 at the seeds' edge; phase 2 thirty days later, when the edge cuts through the
         // touches of phase 1 (made from EDGE + 30 days on, while the clock moved on by up to 128 ms).
-        const phase1 = await runPhase(random, users, sessions, time, deletes);
+        const phase1 = await runPhase(random, users, sessions, index, time, deletes);
         const middle = await snapshot(doc, table.tableName, users);
         time.set(new Date(EDGE + 2 * WINDOW_MS + 40));
-        const phase2 = await runPhase(random, users, sessions, time, deletes);
+        const phase2 = await runPhase(random, users, sessions, index, time, deletes);
         const end = await snapshot(doc, table.tableName, users);
 
         // Assess

@@ -9,6 +9,7 @@ import type { SessionRepository } from '../../../lib/store/session-repository.ts
 import { activityShardOf } from '../../../lib/store/shard.ts';
 import { sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';
 import {
+  indexFor,
   isolatedTable,
   manualClock,
   repositoryFor,
@@ -61,7 +62,7 @@ describe('changing the shard count live', () => {
       }
     };
     const sweep = () =>
-      sweepInactiveSessions(on(8), {
+      sweepInactiveSessions(indexFor(doc, { tableName: table.tableName, activityShards: 8 }), {
         inactiveDays: 30,
         dryRun: false,
         concurrency: 8,

@@ -8,9 +8,9 @@ import { parseInput, sweepInputSchema } from '../../../lib/session/schema.ts';
 import { activityShardOf } from '../../../lib/store/shard.ts';
 import { sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';
 import {
+  indexFor,
   isolatedTable,
   manualClock,
-  repositoryFor,
   storedItem,
   testDocumentClient,
 } from '../../support/dynamo.ts';
@@ -52,18 +52,15 @@ afterAll(async () => {
 });
 
 function sweep(shards: readonly number[] | undefined, dryRun = false) {
-  return sweepInactiveSessions(
-    repositoryFor(doc, { tableName: table.tableName, clock: manualClock(NOW).clock }),
-    {
-      inactiveDays: 30,
-      dryRun,
-      concurrency: 4,
-      now: NOW,
-      remainingTimeMs: () => 900_000,
-      safetyMarginMs: 10_000,
-      shards,
-    },
-  );
+  return sweepInactiveSessions(indexFor(doc, { tableName: table.tableName, clock: manualClock(NOW).clock }), {
+    inactiveDays: 30,
+    dryRun,
+    concurrency: 4,
+    now: NOW,
+    remainingTimeMs: () => 900_000,
+    safetyMarginMs: 10_000,
+    shards,
+  });
 }
 
 describe('sweep shares', () => {

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionRepository } from '../../../lib/store/session-repository.ts';
+import type { SessionIndex } from '../../../lib/sweep/session-index.ts';
 import { type SweepOptions, sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';
 import {
+  indexFor,
   isolatedTable,
   manualClock,
   repositoryFor,
@@ -21,7 +22,7 @@ const LIVE_OFFSETS_MS = [0, 1, 1_000];
 /** Sessions stored per instant, so that several shards hold each. */
 const PER_OFFSET = 3;
 
-function sweep(sessions: SessionRepository, options: Partial<SweepOptions> = {}) {
+function sweep(sessions: SessionIndex, options: Partial<SweepOptions> = {}) {
   return sweepInactiveSessions(sessions, {
     inactiveDays: 30,
     dryRun: false,
@@ -33,7 +34,7 @@ function sweep(sessions: SessionRepository, options: Partial<SweepOptions> = {})
   });
 }
 
-async function findInactive(sessions: SessionRepository, inactiveDays: number): Promise<string[]> {
+async function findInactive(sessions: SessionIndex, inactiveDays: number): Promise<string[]> {
   const found: string[] = [];
   for await (const entry of sessions.findInactive({ inactiveDays, now: NOW })) found.push(entry.userId);
   return found.sort();
@@ -50,6 +51,11 @@ async function storeAroundCutoff(inactiveDays: number) {
     tableName: table.tableName,
     activityBucketMs: EXACT_BUCKET_MS,
     clock: time.clock,
+    inactiveDays,
+  });
+  const index = indexFor(doc, {
+    tableName: table.tableName,
+    activityBucketMs: EXACT_BUCKET_MS,
     inactiveDays,
   });
   const cutoff = NOW.getTime() - inactiveDays * DAY_MS;
@@ -74,7 +80,7 @@ async function storeAroundCutoff(inactiveDays: number) {
   await sessions.update('came-back', { step: 'returned' });
   live.set('came-back', comeback.sessionId);
   live.set('fresh', (await createAt('fresh', NOW.getTime())).sessionId);
-  return { sessions, expired: expired.sort(), live, cutoff: new Date(cutoff).toISOString() };
+  return { sessions, index, expired: expired.sort(), live, cutoff: new Date(cutoff).toISOString() };
 }
 
 let table: TestTable;
@@ -93,11 +99,11 @@ describe('sweepInactiveSessions', () => {
       'removes exactly the sessions inactive longer than a window of %i days, keeping the one at the cutoff',
       async (inactiveDays) => {
         // Prepare
-        const { sessions, expired, live, cutoff } = await storeAroundCutoff(inactiveDays);
+        const { sessions, index, expired, live, cutoff } = await storeAroundCutoff(inactiveDays);
 
         // Act
-        const listed = await findInactive(sessions, inactiveDays);
-        const report = await sweep(sessions, { inactiveDays });
+        const listed = await findInactive(index, inactiveDays);
+        const report = await sweep(index, { inactiveDays });
 
         // Assess
         expect(listed).toEqual(expired);
@@ -116,17 +122,17 @@ describe('sweepInactiveSessions', () => {
         for (const [userId, sessionId] of live) {
           expect((await storedItem(doc, userId, table.tableName))?.sessionId, userId).toBe(sessionId);
         }
-        expect(await findInactive(sessions, inactiveDays)).toEqual([]);
+        expect(await findInactive(index, inactiveDays)).toEqual([]);
       },
     );
 
     it('treats a session whose last activity equals the cutoff as live, as the repository does', async () => {
       // Prepare
-      const { sessions, live } = await storeAroundCutoff(30);
+      const { sessions, index, live } = await storeAroundCutoff(30);
       const atCutoff = [...live.keys()].filter((userId) => userId.startsWith('at+0ms'));
 
       // Act
-      await sweep(sessions);
+      await sweep(index);
 
       // Assess: the repository, at the same instant, still serves it.
       expect(atCutoff).toHaveLength(PER_OFFSET);
@@ -137,12 +143,12 @@ describe('sweepInactiveSessions', () => {
 
     it('removes nothing when no session is past the cutoff, and says it is complete', async () => {
       // Prepare
-      const { sessions } = await storeAroundCutoff(30);
-      await sweep(sessions);
+      const { index } = await storeAroundCutoff(30);
+      await sweep(index);
       requests.reset();
 
       // Act
-      const report = await sweep(sessions);
+      const report = await sweep(index);
 
       // Assess
       expect(report).toMatchObject({ examined: 0, deleted: 0, skipped: 0, errors: 0, complete: true });
@@ -153,13 +159,13 @@ describe('sweepInactiveSessions', () => {
   describe('dry run', () => {
     it('counts the sessions a real sweep would remove and deletes nothing', async () => {
       // Prepare
-      const { sessions, expired } = await storeAroundCutoff(30);
+      const { index, expired } = await storeAroundCutoff(30);
       requests.reset();
 
       // Act
-      const dry = await sweep(sessions, { dryRun: true });
+      const dry = await sweep(index, { dryRun: true });
       const sent = [...requests.sent];
-      const real = await sweep(sessions);
+      const real = await sweep(index);
 
       // Assess
       expect(dry).toMatchObject({
@@ -177,12 +183,12 @@ describe('sweepInactiveSessions', () => {
 
     it('leaves every stored item as it was', async () => {
       // Prepare
-      const { sessions, expired, live } = await storeAroundCutoff(30);
+      const { sessions, index, expired, live } = await storeAroundCutoff(30);
       const userIds = [...expired, ...live.keys()];
       const before = await Promise.all(userIds.map((userId) => storedItem(doc, userId, table.tableName)));
 
       // Act
-      await sweep(sessions, { dryRun: true });
+      await sweep(index, { dryRun: true });
 
       // Assess
       const after = await Promise.all(userIds.map((userId) => storedItem(doc, userId, table.tableName)));

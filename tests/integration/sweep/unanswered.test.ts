@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSweepHandler } from '../../../lib/handlers/sweep-handler.ts';
 import { worstCaseRequestMs } from '../../../lib/store/dynamodb.ts';
 import { startBlackHole } from '../../support/black-hole.ts';
-import { endpoint, isolatedTable, repositoryFor, testDocumentClient } from '../../support/dynamo.ts';
+import { endpoint, indexFor, isolatedTable, testDocumentClient } from '../../support/dynamo.ts';
 import { captureOutput } from '../../support/output-capture.ts';
 import { DAY_MS, lambdaContext, seedSessions, stopAnswering, type TestTable } from '../../support/sweep.ts';
 
@@ -125,7 +125,7 @@ describe('sweep function', () => {
         const doc = clientWith(variant.timeouts, variant.attempts);
         const dynamo = stopAnswering(doc, blackHole.port, variant.stopAfter);
         const handler = createSweepHandler({
-          repository: repositoryFor(doc, { tableName: table.tableName }),
+          index: indexFor(doc, { tableName: table.tableName }),
           config: { inactiveDays: 30, sweepConcurrency: 8 },
           logger: new Logger({ serviceName: 'session-service', logLevel: 'INFO' }),
           metrics: new Metrics({ namespace: 'session-service', serviceName: 'session-service' }),

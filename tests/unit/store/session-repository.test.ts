@@ -262,47 +262,6 @@ describe('SessionRepository, rare paths', () => {
       expect(await codeOf(repository().get(USER))).toBe('UNAVAILABLE');
     });
   });
-
-  describe('the sweep reads', () => {
-    it('follows every page of every shard, counting capacity only where DynamoDB reports it', async () => {
-      mock.on(QueryCommand).callsFake(async (input: QueryCommandInput) => {
-        if (input.ExpressionAttributeValues?.[':shard'] !== 3) return {};
-        if (input.ExclusiveStartKey === undefined) {
-          return {
-            Items: [{ userId: 'a', updatedAt: '2026-01-01T00:00:00.000Z' }],
-            LastEvaluatedKey: { userId: 'a' },
-            ConsumedCapacity: { CapacityUnits: 0.5 },
-          };
-        }
-        return { Items: [{ userId: 'b', updatedAt: '2026-01-02T00:00:00.000Z' }] };
-      });
-
-      const pages = [];
-      for await (const page of repository().inactivePages('2026-10-27T10:00:00.000Z')) pages.push(page);
-
-      expect(pages.flatMap((page) => page.sessions.map((session) => session.userId)).sort()).toEqual([
-        'a',
-        'b',
-      ]);
-      expect(pages.reduce((sum, page) => sum + page.consumedReadCapacity, 0)).toBe(0.5);
-      expect(mock.commandCalls(QueryCommand).length).toBe(pages.length);
-    });
-
-    it.each([
-      ['deleted', () => mock.on(DeleteCommand).resolves({}), 'deleted'],
-      ['skipped', () => mock.on(DeleteCommand).rejects(conditionFailed()), 'skipped'],
-    ])('deleteIfInactive reports %s', async (_name, arrange, outcome) => {
-      arrange();
-      expect(await repository().deleteIfInactive(USER, '2026-10-27T10:00:00.000Z')).toBe(outcome);
-    });
-
-    it('deleteIfInactive passes on other failures', async () => {
-      mock.on(DeleteCommand).rejects(throttled());
-      expect(await codeOf(repository().deleteIfInactive(USER, '2026-10-27T10:00:00.000Z'))).toBe(
-        'UNAVAILABLE',
-      );
-    });
-  });
 });
 
 function throttled() {

@@ -7,15 +7,17 @@ import {
   deleteIfInactiveRequest,
   deleteRequest,
   getRequest,
-  inactiveQueryRequest,
-  moveToShardRequest,
   newSessionItem,
   replaceExpiredRequest,
-  shardEntriesRequest,
   updateRequest,
 } from '../../../lib/store/session-requests.ts';
 import { activityBucketStart, activityShardOf } from '../../../lib/store/shard.ts';
 import { KEY_SLOTS, RETRY_SLOTS, writeIdentity } from '../../../lib/store/write-register.ts';
+import {
+  inactiveQueryRequest,
+  moveToShardRequest,
+  shardEntriesRequest,
+} from '../../../lib/sweep/index-requests.ts';
 
 const times = activityTimes(new Date('2026-11-26T10:00:00.000Z'), 30, { userId: 'u1' });
 const ACTIVITY_SHARDS = DEFAULT_ACTIVITY_SHARDS;

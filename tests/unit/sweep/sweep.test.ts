@@ -16,11 +16,11 @@ import {
 import { SERVERLESS_YML } from '../../../lib/local/table-definition.ts';
 import { DAY_MS, inactiveCutoff } from '../../../lib/store/clock.ts';
 import { DYNAMODB_MAX_ATTEMPTS, DYNAMODB_TIMEOUTS, worstCaseRequestMs } from '../../../lib/store/dynamodb.ts';
-import type { InactivePage, InactiveSession, SweepOutcome } from '../../../lib/store/session-repository.ts';
+import type { InactivePage, InactiveSession, SweepOutcome } from '../../../lib/sweep/session-index.ts';
 import {
+  type SweepIndex,
   SweepInterruptedError,
   type SweepOptions,
-  type SweepRepository,
   sweepInactiveSessions,
 } from '../../../lib/sweep/sweep.ts';
 import { lambdaContext } from '../../support/lambda-events.ts';
@@ -53,7 +53,7 @@ interface FakeOptions {
  * An index of `count` expired sessions in pages of `pageSize`. `readsAnswered` pages are served, then the
  * next read fails (`'fail'`) or never answers (`'hang'`). Deletes follow `onDelete`.
  */
-class FakeRepository implements SweepRepository {
+class FakeRepository implements SweepIndex {
   readonly attempts = new Map<string, number>();
   readonly deleted: string[] = [];
   readonly signals: { reads: (AbortSignal | undefined)[]; deletes: (AbortSignal | undefined)[] } = {
@@ -120,7 +120,7 @@ class FakeRepository implements SweepRepository {
   }
 }
 
-function sweep(repository: SweepRepository, options: Partial<SweepOptions> = {}) {
+function sweep(repository: SweepIndex, options: Partial<SweepOptions> = {}) {
   return sweepInactiveSessions(repository, {
     inactiveDays: 30,
     dryRun: false,
@@ -411,10 +411,10 @@ describe('createSweepHandler (in memory)', () => {
   /** What the handler wrote, stdout and stderr, each line parsed. */
   const output = () => captured?.allJson() ?? [];
 
-  function handlerOn(repository: SweepRepository) {
+  function handlerOn(repository: SweepIndex) {
     captured = captureOutput();
     return createSweepHandler({
-      repository,
+      index: repository,
       config: { inactiveDays: 30, sweepConcurrency: 4 },
       logger: new Logger({ serviceName: 'session-service', logLevel: 'INFO' }),
       metrics: new Metrics({ namespace: 'session-service', serviceName: 'session-service' }),

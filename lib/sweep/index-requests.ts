@@ -1,0 +1,81 @@
+/**
+ * Pure builders of the index requests of the sweep and the shard backfill; `SessionIndex` sends them.
+ */
+import type { QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BY_UPDATED_AT_INDEX } from '../store/session-requests.ts';
+
+const INDEX_NAMES = {
+  '#userId': 'userId',
+  '#activityShard': 'activityShard',
+  '#updatedAt': 'updatedAt',
+} as const;
+
+function names(...keys: (keyof typeof INDEX_NAMES)[]): Record<string, string> {
+  return Object.fromEntries(keys.map((key) => [key, INDEX_NAMES[key]]));
+}
+
+/**
+ * Index entries of one shard whose activity bucket starts before `bucketBound` (see
+ * `inactiveBucketBound`), oldest first.
+ */
+export function inactiveQueryRequest(
+  table: string,
+  shard: number,
+  bucketBound: string,
+  exclusiveStartKey: Record<string, unknown> | undefined,
+): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: BY_UPDATED_AT_INDEX,
+    KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :bucketBound',
+    ExpressionAttributeNames: names('#activityShard', '#updatedAt'),
+    ExpressionAttributeValues: { ':shard': shard, ':bucketBound': bucketBound },
+    ExclusiveStartKey: exclusiveStartKey,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/** Every index entry of one shard value, oldest first: what the shard backfill walks. */
+export function shardEntriesRequest(
+  table: string,
+  shard: number,
+  exclusiveStartKey: Record<string, unknown> | undefined,
+): QueryCommandInput {
+  return {
+    TableName: table,
+    IndexName: BY_UPDATED_AT_INDEX,
+    KeyConditionExpression: '#activityShard = :shard',
+    ExpressionAttributeNames: names('#activityShard'),
+    ExpressionAttributeValues: { ':shard': shard },
+    ExclusiveStartKey: exclusiveStartKey,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/**
+ * Moves a session's index entry to another shard, only if the entry is still as the index showed it
+ * (same shard, same `updatedAt`). A write since then has already placed it under the count its writer
+ * uses, and this one must not move it back; a write in the same bucket and shard changed no data this
+ * request touches. Sets nothing but `activityShard`: no activity, no version. An entry already on the
+ * target shard passes too, so the SDK's retry of a move whose answer was lost succeeds as the move it is.
+ */
+export function moveToShardRequest(
+  table: string,
+  userId: string,
+  from: { activityShard: number; updatedAt: string },
+  toShard: number,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: { userId },
+    UpdateExpression: 'SET #activityShard = :toShard',
+    ConditionExpression:
+      'attribute_exists(#userId) AND #activityShard IN (:fromShard, :toShard) AND #updatedAt = :indexed',
+    ExpressionAttributeNames: names('#userId', '#activityShard', '#updatedAt'),
+    ExpressionAttributeValues: {
+      ':toShard': toShard,
+      ':fromShard': from.activityShard,
+      ':indexed': from.updatedAt,
+    },
+  };
+}
