@@ -277,6 +277,44 @@ describe('dynalite patch', () => {
   });
 });
 
+describe('dynalite patch: begins_with on a binary attribute', () => {
+  // Bytes that are not valid UTF-8 on their own: compared as decoded text they would all be U+FFFD.
+  const stored = Uint8Array.from([0x80, 0x81, 0xfe, 0xff, 0x00, 0x01]);
+
+  it.each([
+    ['its own first bytes', Uint8Array.from([0x80, 0x81, 0xfe]), true],
+    ['the whole value', stored, true],
+    ['other bytes that decode to the same text', Uint8Array.from([0x81, 0x80, 0xff]), false],
+    ['a longer value', Uint8Array.from([...stored, 0x02]), false],
+  ])('compares bytes, not decoded text: %s', async (_, prefix, matches) => {
+    const userId = uniqueUserId('dynalite-patch-binary');
+    await client.send(
+      new PutItemCommand({ TableName: TABLE, Item: { userId: { S: userId }, entry: { B: stored } } }),
+    );
+
+    const outcome = await client
+      .send(
+        new UpdateItemCommand({
+          TableName: TABLE,
+          Key: { userId: { S: userId } },
+          UpdateExpression: 'SET #seen = :yes',
+          ConditionExpression: 'begins_with(#entry, :prefix)',
+          ExpressionAttributeNames: { '#seen': 'seen', '#entry': 'entry' },
+          ExpressionAttributeValues: { ':yes': { BOOL: true }, ':prefix': { B: prefix } },
+        }),
+      )
+      .then(
+        () => true,
+        (error: Error) => {
+          expect(error).toBeInstanceOf(ConditionalCheckFailedException);
+          return false;
+        },
+      );
+
+    expect(outcome).toBe(matches);
+  });
+});
+
 /** POSTs `body` to dynalite as `action` and answers the JSON it sends back (it checks no signature). */
 async function wireBody(action: Action, body: unknown): Promise<unknown> {
   const response = await fetch(dynamo.endpoint, {
