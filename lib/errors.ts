@@ -90,6 +90,14 @@ export class UnavailableError extends SessionServiceError {
   readonly code = 'UNAVAILABLE';
 }
 
+/**
+ * The stored session has a shape this version of the service cannot read: written by a newer version (a
+ * rollback after it wrote), or by none. Nothing is read or written; after the rollout completes it reads.
+ */
+export class ItemVersionError extends UnavailableError {
+  override readonly name = 'ItemVersionError';
+}
+
 /** Anything unexpected, as seen by a caller: the message is generic and the cause stays in the log. */
 export class InternalError extends SessionServiceError {
   override readonly name = 'InternalError';

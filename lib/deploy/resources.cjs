@@ -163,7 +163,7 @@ function sessionsIndex(warm) {
     IndexName: 'byUpdatedAt',
     KeySchema: [
       { AttributeName: 'activityShard', KeyType: 'HASH' },
-      { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+      { AttributeName: 'updatedBucket', KeyType: 'RANGE' },
     ],
     Projection: { ProjectionType: 'KEYS_ONLY' },
     WarmThroughput: warm,

@@ -106,7 +106,10 @@ export function createSweepHandler(dependencies: Partial<SweepHandlerDependencie
           safetyMarginMs,
           reportReserveMs: dependencies.reportReserveMs ?? DEFAULT_REPORT_RESERVE_MS,
           onError: (error, session) =>
-            logger.warn('sweep delete failed', { error: error as Error, updatedAt: session.updatedAt }),
+            logger.warn('sweep delete failed', {
+              error: error as Error,
+              updatedBucket: session.updatedBucket,
+            }),
         });
         if (!report.dryRun) publish(metrics, report);
         logger.info('sweep finished', { report });

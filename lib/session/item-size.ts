@@ -1,6 +1,6 @@
 /**
  * DynamoDB's item size, as it bills and limits items: the UTF-8 bytes of every attribute name plus its
- * value. Strings count their UTF-8 bytes; numbers 1 byte plus 1 per two significant digits (at most 21);
+ * value. Strings count their UTF-8 bytes, binary values their bytes; numbers 1 byte plus 1 per two significant digits (at most 21);
  * booleans and null 1 byte; a map or list 3 bytes plus 1 byte per element, plus its elements (a map
  * element also counts its key). An estimate that never undercounts for the values the service stores.
  */
@@ -21,6 +21,7 @@ function significantDigits(value: number): number {
 export function valueSize(value: unknown): number {
   if (value === null || value === undefined || typeof value === 'boolean') return 1;
   if (typeof value === 'string') return utf8Bytes(value);
+  if (value instanceof Uint8Array) return value.byteLength;
   if (typeof value === 'number') {
     return Math.min(NUMBER_MAX_BYTES, 1 + Math.ceil(significantDigits(value) / 2));
   }

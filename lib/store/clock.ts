@@ -20,14 +20,12 @@ export interface IndexPlacement {
 
 /** The instants that follow from one activity at `now` with an inactivity window of `inactiveDays`. */
 export interface ActivityTimes {
-  /** The activity itself, as an ISO-8601 UTC string with milliseconds: stored as `updatedAtExact`. */
+  /** The activity itself, as an ISO-8601 UTC string with milliseconds: stored as `updatedAt`. */
   updatedAt: string;
-  /** The start of the user's activity bucket that holds it: stored as `updatedAt`, the index's sort key. */
-  activityBucket: string;
+  /** The start of the user's activity bucket that holds it, in epoch milliseconds: `updatedBucket`. */
+  updatedBucket: number;
   /** The index shard of the user under the current shard count: stored as `activityShard`. */
   activityShard: number;
-  /** When the session stops being live if nothing else happens. */
-  expiresAt: string;
   /** A session whose `updatedAt` is older than this is inactive. */
   cutoff: string;
   /** Epoch seconds for DynamoDB's TTL: a day past expiry, only a backstop for the sweep. */
@@ -39,13 +37,12 @@ export function activityTimes(now: Date, inactiveDays: number, placement: IndexP
   const windowMs = inactiveDays * DAY_MS;
   return {
     updatedAt: now.toISOString(),
-    activityBucket: activityBucketStart(
+    updatedBucket: activityBucketStart(
       placement.userId,
       now,
       placement.activityBucketMs ?? DEFAULT_ACTIVITY_BUCKET_MS,
     ),
     activityShard: activityShardOf(placement.userId, placement.activityShards ?? DEFAULT_ACTIVITY_SHARDS),
-    expiresAt: new Date(nowMs + windowMs).toISOString(),
     cutoff: inactiveCutoff(now, inactiveDays),
     purgeAt: Math.floor((nowMs + windowMs + DAY_MS) / 1000),
   };
@@ -57,12 +54,13 @@ export function inactiveCutoff(now: Date, inactiveDays: number): string {
 }
 
 /**
- * The bound of the sweep's index query for an exact `cutoff`. Times are whole milliseconds and a bucket
- * that starts at `b` holds activities up to `b + activityBucketMs - 1`, so every entry whose bucket
- * starts before `cutoff - activityBucketMs + 1` belongs to a session last active before `cutoff`: the
- * query returns no live session. A session that expired less than one bucket before `cutoff` is found
- * by a later run. With a 1 ms bucket the bound is the cutoff itself.
+ * The bound of the sweep's index query for an exact `cutoff`, in epoch milliseconds like `updatedBucket`.
+ * Times are whole milliseconds and a bucket that starts at `b` holds activities up to
+ * `b + activityBucketMs - 1`, so every entry whose bucket starts before `cutoff - activityBucketMs + 1`
+ * belongs to a session last active before `cutoff`: the query returns no live session. A session that
+ * expired less than one bucket before `cutoff` is found by a later run. With a 1 ms bucket the bound is
+ * the cutoff itself.
  */
-export function inactiveBucketBound(cutoff: string, activityBucketMs: number): string {
-  return new Date(Date.parse(cutoff) - activityBucketMs + 1).toISOString();
+export function inactiveBucketBound(cutoff: string, activityBucketMs: number): number {
+  return Date.parse(cutoff) - activityBucketMs + 1;
 }

@@ -1,17 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomUUID } from 'node:crypto';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS } from '../config.ts';
 import {
   IdempotencyKeyReusedError,
   keyUsedBy,
   NotFoundError,
   SessionTooLargeError,
-  UnavailableError,
   VersionConflictError,
 } from '../errors.ts';
 import {
-  type BookingPatch,
-  type Context,
   idempotencyKeySchema,
   LIMITS,
   parseInput,
@@ -21,28 +18,22 @@ import {
   sourceSchema,
   userIdSchema,
 } from '../session/schema.ts';
-import { type Session, toSession } from '../session/session.ts';
+import type { Session } from '../session/session.ts';
 import { type ActivityTimes, activityTimes, type Clock, inactiveCutoff, systemClock } from './clock.ts';
+import type { Precondition } from './conditions.ts';
 import { isConditionFailed, translateDynamoError } from './dynamo-errors.ts';
+import { isLive, readItem, type SessionItem, toSession } from './item.ts';
 import {
   clearRequest,
   createOrGetRequest,
-  deleteIfInactiveRequest,
   deleteRequest,
   getRequest,
-  newSessionItem,
-  replaceExpiredRequest,
+  replaceDeadRequest,
   updateRequest,
-  type WriteGuard,
+  type WritePlan,
 } from './session-requests.ts';
-import {
-  findRecordedWrite,
-  operationOfCode,
-  type RecordedOperation,
-  type RecordedWrite,
-  type WriteIdentity,
-  writeIdentity,
-} from './write-register.ts';
+import { classifyFailure, failedItem, type WriteFailure } from './write-failure.ts';
+import { type RecordedOperation, writeIdentity } from './write-register.ts';
 
 export interface SessionRepositoryOptions {
   tableName: string;
@@ -55,11 +46,8 @@ export interface SessionRepositoryOptions {
   activityBucketMs?: number;
 }
 
-export interface WriteOptions {
-  /** When given, the write succeeds only if the stored version still equals it. */
-  expectedVersion?: number | undefined;
-  /** When given, the write succeeds only if the session is still this lifetime (`sessionId`). */
-  expectedSessionId?: string | undefined;
+/** How a caller makes a write conditional and safe to send again. */
+export interface WriteOptions extends Precondition {
   /**
    * Makes the write idempotent across requests: a second request with the same key and the same input is
    * not applied again and answers as a replay; with other input it is refused (IDEMPOTENCY_KEY_REUSED).
@@ -89,17 +77,32 @@ export interface DeleteOutcome {
   replayed: boolean;
 }
 
-export type { BookingPatch, Context, SessionPatch };
-
-/** How many attempts the SDK made before it gave up on a request; unknown counts as several. */
-function attemptsOf(error: unknown): number {
-  return (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 2;
+/**
+ * The sessionId a create-or-get proposes. Derived from the key or callId when there is one, so that a
+ * repeat of the call (a replay, or the Lambda SDK resending the Invoke) proposes the same one and can tell
+ * whether it created the session it finds; random otherwise, and then the same across the SDK's retries,
+ * which resend the request as it is.
+ */
+function candidateSessionId(userId: string, idempotencyKey?: string, callId?: string): string {
+  const source =
+    idempotencyKey !== undefined
+      ? `key:${idempotencyKey}`
+      : callId !== undefined
+        ? `call:${callId}`
+        : undefined;
+  if (source === undefined) return randomUUID();
+  const hex = createHash('sha256').update(`session:${userId}:${source}`).digest('hex');
+  // Shaped as an RFC 9562 version 8 (custom) UUID.
+  const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /**
- * The only code that talks to the sessions table. Each operation's common path is exactly one
- * DynamoDB request. Expiry is exact: a session inactive longer than the window is gone for every
- * operation, whether or not the sweep has removed it yet.
+ * The only code that talks to the sessions table's items. Every operation is exactly one DynamoDB request,
+ * on its rare outcomes too (a replay, 404, 409, 412, 422), with one exception: a create-or-get that finds a
+ * tombstone or an expired session replaces it with a second write (docs/DESIGN.md says why). Expiry is
+ * exact: a session inactive longer than the window is gone for every operation, whether or not the sweep
+ * has removed it yet.
  */
 export class SessionRepository {
   readonly #doc: DynamoDBDocumentClient;
@@ -125,12 +128,10 @@ export class SessionRepository {
   /**
    * Returns the user's live session, refreshing its activity, or creates one. Concurrent calls for one
    * user leave one session and all return its `sessionId`; exactly one of them reports `created`, also when
-   * the answer of the creating write was lost and the SDK retried it. An expired session or a tombstone is
-   * replaced by a new one (new `sessionId`, empty data). Every call records itself (in the retry register,
-   * or with an idempotency key in the key register), so a retry never creates a second session; a repeat
-   * with the key answers as the first call did (`created` included), marked `replayed`. When the session
-   * the call created or found was deleted or replaced before its answer, there is none to answer with:
-   * NotFoundError.
+   * the answer of the creating write was lost and the SDK retried it. A tombstone or an expired session is
+   * replaced by a new one (new `sessionId`, empty data). A repeat with the same key answers as the first
+   * call did (`created` included), marked `replayed`. When the session the call created was deleted before
+   * its retry, or its key belongs to an earlier lifetime, there is none to answer with: NotFoundError.
    */
   async createOrGet(
     userId: string,
@@ -139,53 +140,63 @@ export class SessionRepository {
   ): Promise<CreateOrGetOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const channel = parseInput(sourceSchema, source, 'source');
-    const write = writeIdentity(
-      'createOrGet',
-      { source: channel },
-      this.#key(options.idempotencyKey),
-      this.#callId(options.callId),
-    );
-    // One candidate for the whole call: if a creating write's answer is lost, the retry still finds it.
-    const candidate = randomUUID();
-    // Three rounds suffice: a round fails only if another caller revived or replaced the item meanwhile.
-    for (let attempt = 0; ; attempt++) {
-      const times = this.#activity(id);
-      let mayBeRecorded = write.idFromCaller;
-      try {
-        const { Attributes } = await this.#send(
-          new UpdateCommand(createOrGetRequest(this.#table, id, candidate, channel, times, write)),
-        );
-        const session = toSession(Attributes ?? {});
+    const key = this.#key(options.idempotencyKey);
+    const callId = this.#callId(options.callId);
+    const plan: WritePlan = {
+      // Without a key the call records nothing: its candidate tells its own retries apart.
+      write: key === undefined ? undefined : writeIdentity('createOrGet', { source: channel }, key, callId),
+      times: this.#activity(id),
+      precondition: {},
+    };
+    const candidate = candidateSessionId(id, key, callId);
+    const created = (session: Session) => session.sessionId === candidate;
+    const failure = await this.#write(createOrGetRequest(this.#table, id, candidate, channel, plan), plan);
+    if (failure.cause === 'applied') {
+      const session = this.#session(failure.attributes);
+      return { session, created: created(session), replayed: false };
+    }
+    if (failure.cause === 'recorded') {
+      const session = this.#replayedSession(failure.item);
+      return { session, created: created(session), replayed: failure.replayed };
+    }
+    if (failure.cause !== 'not-live') throw this.#error(failure, plan);
+    // A tombstone of the session this call created: it was deleted before this retry of the call.
+    if (failure.item?.sessionId === candidate) {
+      throw new NotFoundError('the session this request created has since been deleted');
+    }
+    return this.#replaceDead(id, candidate, channel, plan);
+  }
+
+  /**
+   * The second write of a create-or-get that found a tombstone or an expired session, conditioned on it
+   * still being dead. If another call revived it meanwhile, the live session it finds is the answer.
+   */
+  async #replaceDead(
+    userId: string,
+    candidate: string,
+    source: Source,
+    plan: WritePlan,
+  ): Promise<CreateOrGetOutcome> {
+    try {
+      const { Attributes } = await this.#send(
+        new UpdateCommand(replaceDeadRequest(this.#table, userId, candidate, source, plan)),
+      );
+      return { session: this.#session(Attributes), created: true, replayed: false };
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const stored = failedItem(error);
+      const item = stored === undefined ? undefined : readItem(stored);
+      if (isLive(item, plan.times.cutoff)) {
+        const session = toSession(item, this.#inactiveDays);
         return { session, created: session.sessionId === candidate, replayed: false };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-        mayBeRecorded ||= attemptsOf(error) > 1;
       }
-      // An expired item or a tombstone is stored (or the write is recorded): replace it, unless a
-      // concurrent call already did.
-      const item = newSessionItem(id, candidate, channel, times);
-      try {
-        const { Attributes } = await this.#send(
-          new UpdateCommand(replaceExpiredRequest(this.#table, item, times, write)),
-        );
-        return { session: toSession(Attributes ?? {}), created: true, replayed: false };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-        mayBeRecorded ||= attemptsOf(error) > 1;
+      if (item?.sessionId === candidate) {
+        throw new NotFoundError('the session this request created has since been deleted');
       }
-      if (mayBeRecorded) {
-        const stored = await this.#read(id);
-        const recorded = this.#recorded(stored, write);
-        if (recorded !== undefined) {
-          const session = this.#replayedSession(stored);
-          return {
-            session,
-            created: session.sessionId.startsWith(recorded.candidatePrefix),
-            replayed: recorded.nonce !== write.nonce,
-          };
-        }
-      }
-      if (attempt >= 2) throw new UnavailableError('the session changed too often to be created; try again');
+      const failure = classifyFailure(stored, plan, this.#clock());
+      if (failure.cause !== 'recorded') throw this.#error(failure, plan);
+      const session = this.#replayedSession(failure.item);
+      return { session, created: session.sessionId === candidate, replayed: failure.replayed };
     }
   }
 
@@ -193,21 +204,19 @@ export class SessionRepository {
    * The user's live session (a strongly consistent read), or undefined when missing or expired. With a
    * precondition (If-Match), a live session of another lifetime or version throws VersionConflictError.
    */
-  async get(
-    userId: string,
-    precondition: Pick<WriteOptions, 'expectedSessionId' | 'expectedVersion'> = {},
-  ): Promise<Session | undefined> {
+  async get(userId: string, precondition: Precondition = {}): Promise<Session | undefined> {
     const id = parseInput(userIdSchema, userId, 'userId');
-    const session = this.#liveSession(await this.#read(id));
+    const { Item } = await this.#send(new GetCommand(getRequest(this.#table, id)));
+    const item = Item === undefined ? undefined : readItem(Item);
+    if (!isLive(item, inactiveCutoff(this.#clock(), this.#inactiveDays))) return undefined;
     const { expectedSessionId, expectedVersion } = precondition;
     if (
-      session !== undefined &&
-      ((expectedSessionId !== undefined && expectedSessionId !== session.sessionId) ||
-        (expectedVersion !== undefined && expectedVersion !== session.version))
+      (expectedSessionId !== undefined && expectedSessionId !== item.sessionId) ||
+      (expectedVersion !== undefined && expectedVersion !== item.version)
     ) {
       throw new VersionConflictError('the session does not match If-Match');
     }
-    return session;
+    return toSession(item, this.#inactiveDays);
   }
 
   /**
@@ -224,21 +233,12 @@ export class SessionRepository {
   async applyUpdate(userId: string, patch: SessionPatch, options: WriteOptions = {}): Promise<WriteOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
     const checked = parseInput(patchSchema, patch);
-    const guard = this.#guard('update', checked, options);
-    const limits = { contextKeys: LIMITS.contextKeysStored };
-    const request = () =>
-      new UpdateCommand(updateRequest(this.#table, id, checked, this.#activity(id), guard, limits));
-    return this.#conditionalWrite(id, request, guard, (current) => {
-      const setKeys = Object.entries(checked.context ?? {}).filter(
-        ([, value]) => value !== null && value !== undefined,
-      );
-      const allExist = setKeys.every(([key]) => Object.hasOwn(current.context, key));
-      if (!allExist && Object.keys(current.context).length > LIMITS.contextKeysStored - setKeys.length) {
-        throw new SessionTooLargeError(
-          `the session may hold at most ${LIMITS.contextKeysStored} context keys; remove some (set them to null) first`,
-        );
-      }
-    });
+    const setKeys = Object.entries(checked.context ?? {})
+      .filter(([, value]) => value !== null && value !== undefined)
+      .map(([key]) => key);
+    const plan = this.#plan(id, 'update', checked, options);
+    plan.room = setKeys.length > 0 ? { setKeys, maxKeys: LIMITS.contextKeysStored } : undefined;
+    return this.#sessionWrite(updateRequest(this.#table, id, checked, plan), plan);
   }
 
   /**
@@ -252,9 +252,8 @@ export class SessionRepository {
   /** `clear`, telling whether the answer is a replay of an earlier request with the same key. */
   async applyClear(userId: string, options: WriteOptions = {}): Promise<WriteOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
-    const guard = this.#guard('clear', {}, options);
-    const request = () => new UpdateCommand(clearRequest(this.#table, id, this.#activity(id), guard));
-    return this.#conditionalWrite(id, request, guard);
+    const plan = this.#plan(id, 'clear', {}, options);
+    return this.#sessionWrite(clearRequest(this.#table, id, plan), plan);
   }
 
   /**
@@ -269,51 +268,78 @@ export class SessionRepository {
   /** `delete`, telling whether the answer is a replay of an earlier request with the same key. */
   async applyDelete(userId: string, options: WriteOptions = {}): Promise<DeleteOutcome> {
     const id = parseInput(userIdSchema, userId, 'userId');
-    const guard = this.#guard('delete', {}, options);
-    for (let round = 0; ; round++) {
-      const times = this.#activity(id);
-      try {
-        await this.#send(new UpdateCommand(deleteRequest(this.#table, id, times, guard)));
-        return { deleted: true, replayed: false };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-        if (!this.#mayBeRecorded(error, guard)) return this.#purgeExpired(id, times.cutoff);
-      }
-      const stored = await this.#read(id);
-      const recorded = this.#recorded(stored, guard.write);
-      // The delete of an earlier lifetime deleted it all the same: the answer stays "deleted".
-      if (recorded !== undefined) return { deleted: true, replayed: recorded.nonce !== guard.write.nonce };
-      const current = this.#liveSession(stored);
-      if (current === undefined) return this.#purgeExpired(id, times.cutoff);
-      if (!this.#matches(current, guard)) throw this.#conflict(current, guard);
-      // A session that matches was created, or came to match, after the failed attempt: delete it now.
-      if (round >= 2) throw new UnavailableError('the session changed too often to be deleted; try again');
+    const plan = this.#plan(id, 'delete', {}, options);
+    const outcome = await this.#write(deleteRequest(this.#table, id, plan), plan);
+    if (outcome.cause === 'applied') return { deleted: true, replayed: false };
+    if (outcome.cause === 'recorded') return { deleted: true, replayed: outcome.replayed };
+    if (outcome.cause === 'not-live') return { deleted: false, replayed: false };
+    throw this.#error(outcome, plan);
+  }
+
+  /** An update or clear: the session it wrote, or the one a replay answers with. */
+  async #sessionWrite(input: UpdateCommand['input'], plan: WritePlan): Promise<WriteOutcome> {
+    const outcome = await this.#write(input, plan);
+    if (outcome.cause === 'applied') return { session: this.#session(outcome.attributes), replayed: false };
+    if (outcome.cause === 'recorded') {
+      return { session: this.#replayedSession(outcome.item), replayed: outcome.replayed };
     }
+    throw this.#error(outcome, plan);
   }
 
   /**
-   * No live session to delete: an expired item's data is removed all the same (it is dead, and the user
-   * asked for it gone); a tombstone is left to keep its write registers. Answers "nothing deleted".
+   * Sends one conditional write. It was applied, or its condition failed and the item DynamoDB returned
+   * with the failure tells why; nothing else is sent.
    */
-  async #purgeExpired(userId: string, cutoff: string): Promise<DeleteOutcome> {
+  async #write(
+    input: UpdateCommand['input'],
+    plan: WritePlan,
+  ): Promise<{ cause: 'applied'; attributes: Record<string, unknown> | undefined } | WriteFailure> {
     try {
-      await this.#send(
-        new DeleteCommand(deleteIfInactiveRequest(this.#table, userId, cutoff, 'keep-tombstones')),
-      );
+      const { Attributes } = await this.#send(new UpdateCommand(input));
+      return { cause: 'applied', attributes: Attributes };
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
+      return classifyFailure(failedItem(error), plan, this.#clock());
     }
-    return { deleted: false, replayed: false };
   }
 
-  /** The write's identity and precondition; a key is checked here, before anything is sent. */
-  #guard(operation: RecordedOperation, input: unknown, options: WriteOptions): WriteGuard {
+  /** The error a failed write answers with. */
+  #error(failure: Exclude<WriteFailure, { cause: 'recorded' }>, plan: WritePlan): Error {
+    switch (failure.cause) {
+      case 'earlier-lifetime':
+        return new NotFoundError('the session this request wrote to no longer exists');
+      case 'key-reused': {
+        const field = plan.write?.keyed === false ? 'callId' : 'idempotencyKey';
+        return new IdempotencyKeyReusedError(`this ${field} was used for another request; use a new one`, {
+          details: failure.firstOperation === undefined ? [] : [keyUsedBy(failure.firstOperation, field)],
+        });
+      }
+      case 'not-live':
+        return new NotFoundError('session not found');
+      case 'stale': {
+        const { expectedSessionId, expectedVersion } = plan.precondition;
+        return expectedSessionId !== undefined && failure.item.sessionId !== expectedSessionId
+          ? new VersionConflictError('the session was replaced since that version')
+          : new VersionConflictError(`session version is ${failure.item.version}, not ${expectedVersion}`);
+      }
+      case 'no-room':
+        return new SessionTooLargeError(
+          `the session may hold at most ${LIMITS.contextKeysStored} context keys; remove some (set them to null) first`,
+        );
+    }
+  }
+
+  /** The plan of an update, clear or delete; a key is checked here, before anything is sent. */
+  #plan(userId: string, operation: RecordedOperation, input: unknown, options: WriteOptions): WritePlan {
     const key = this.#key(options.idempotencyKey);
-    const precondition = { sessionId: options.expectedSessionId, version: options.expectedVersion };
+    const precondition = {
+      expectedSessionId: options.expectedSessionId,
+      expectedVersion: options.expectedVersion,
+    };
     return {
       write: writeIdentity(operation, { input, precondition }, key, this.#callId(options.callId)),
-      expectedVersion: options.expectedVersion,
-      expectedSessionId: options.expectedSessionId,
+      times: this.#activity(userId),
+      precondition,
     };
   }
 
@@ -328,110 +354,18 @@ export class SessionRepository {
   }
 
   /**
-   * Whether a failed condition may be this write already recorded: always when the caller gave its id (an
-   * earlier request may have carried the same key or callId), otherwise only if the SDK sent more than one
-   * attempt, one of which may have been applied with its answer lost. Without a precondition the failure
-   * then means "no live session".
+   * What a replay answers with: the session the recorded write went to, as it is now (that write and any
+   * later ones applied). If it is gone (deleted or expired since), there is none to answer with.
    */
-  #mayBeRecorded(error: unknown, guard: WriteGuard): boolean {
-    return (
-      guard.write.idFromCaller ||
-      attemptsOf(error) > 1 ||
-      guard.expectedVersion !== undefined ||
-      guard.expectedSessionId !== undefined
-    );
-  }
-
-  /**
-   * Sends an update or clear. On a failed condition (the rare path) one read tells the cause: the write is
-   * recorded (its own lost answer, or a repeated key), the session is gone, the precondition is stale, or
-   * `checkRoom` finds no room for it. When none holds any more (the session was created, or made room,
-   * after the attempt), the write is sent again: at most three rounds.
-   */
-  async #conditionalWrite(
-    userId: string,
-    request: () => UpdateCommand,
-    guard: WriteGuard,
-    checkRoom: (current: Session) => void = () => undefined,
-  ): Promise<WriteOutcome> {
-    for (let round = 0; ; round++) {
-      const command = request();
-      let mayBeRecorded = true;
-      try {
-        const { Attributes } = await this.#send(command);
-        return { session: toSession(Attributes ?? {}), replayed: false };
-      } catch (error) {
-        if (!isConditionFailed(error)) throw error;
-        mayBeRecorded = this.#mayBeRecorded(error, guard);
-      }
-      const hasRoomCondition = command.input.ExpressionAttributeValues?.[':contextRoom'] !== undefined;
-      if (!mayBeRecorded && !hasRoomCondition) throw new NotFoundError('session not found');
-      const stored = await this.#read(userId);
-      const recorded = this.#recorded(stored, guard.write);
-      if (recorded !== undefined) {
-        return {
-          session: this.#replayedSession(stored),
-          replayed: recorded.nonce !== guard.write.nonce,
-        };
-      }
-      const current = this.#liveSession(stored);
-      if (current === undefined) throw new NotFoundError('session not found');
-      if (!this.#matches(current, guard)) throw this.#conflict(current, guard);
-      checkRoom(current);
-      if (round >= 2) throw new UnavailableError('the session changed too often to be written; try again');
-    }
-  }
-
-  /** Whether the live session satisfies the write's precondition (none given: any does). */
-  #matches(current: Session, guard: WriteGuard): boolean {
-    return (
-      (guard.expectedSessionId === undefined || current.sessionId === guard.expectedSessionId) &&
-      (guard.expectedVersion === undefined || current.version === guard.expectedVersion)
-    );
-  }
-
-  #conflict(current: Session, guard: WriteGuard): VersionConflictError {
-    if (guard.expectedSessionId !== undefined && current.sessionId !== guard.expectedSessionId) {
-      return new VersionConflictError('the session was replaced since that version');
-    }
-    return new VersionConflictError(`session version is ${current.version}, not ${guard.expectedVersion}`);
-  }
-
-  /**
-   * The entry of `write` in the stored register. A key whose write went to an earlier lifetime has no
-   * session to answer with, whatever the request (a delete did delete); the same key with another
-   * request is refused.
-   */
-  #recorded(stored: Record<string, unknown> | undefined, write: WriteIdentity): RecordedWrite | undefined {
-    const recorded = findRecordedWrite(stored, write.writeId);
-    if (recorded === undefined) return undefined;
-    if (recorded.earlierLifetime && write.operation !== 'delete') {
+  #replayedSession(item: SessionItem | undefined): Session {
+    if (!isLive(item, inactiveCutoff(this.#clock(), this.#inactiveDays))) {
       throw new NotFoundError('the session this request wrote to no longer exists');
     }
-    if (recorded.requestHash !== write.requestHash) {
-      const first = operationOfCode(recorded.operation);
-      const field = write.keyed ? 'idempotencyKey' : 'callId';
-      throw new IdempotencyKeyReusedError(`this ${field} was used for another request; use a new one`, {
-        details: first === undefined ? [] : [keyUsedBy(first, field)],
-      });
-    }
-    return recorded;
+    return toSession(item, this.#inactiveDays);
   }
 
-  /**
-   * What a replay answers with: the session the recorded write went to, as it is now (that write and any
-   * later ones applied). If it is gone (deleted or expired since), there is no session to answer with;
-   * `#recorded` has already refused a write that went to an earlier lifetime.
-   */
-  #replayedSession(stored: Record<string, unknown> | undefined): Session {
-    const current = this.#liveSession(stored);
-    if (current === undefined) throw new NotFoundError('the session this request wrote to no longer exists');
-    return current;
-  }
-
-  async #read(userId: string): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.#send(new GetCommand(getRequest(this.#table, userId)));
-    return Item;
+  #session(attributes: Record<string, unknown> | undefined): Session {
+    return toSession(readItem(attributes ?? {}), this.#inactiveDays);
   }
 
   /** The times and index placement of an activity of `userId` now. */
@@ -443,28 +377,9 @@ export class SessionRepository {
     });
   }
 
-  #isLive(item: Record<string, unknown> | undefined, cutoff: string): item is Record<string, unknown> {
-    // An item written before `updatedAtExact` existed holds its exact last activity in `updatedAt`.
-    const lastActivity = item?.updatedAtExact ?? item?.updatedAt;
-    return (
-      item !== undefined &&
-      item.deletedAt === undefined &&
-      typeof lastActivity === 'string' &&
-      lastActivity >= cutoff
-    );
-  }
-
-  #liveSession(item: Record<string, unknown> | undefined): Session | undefined {
-    const cutoff = inactiveCutoff(this.#clock(), this.#inactiveDays);
-    return this.#isLive(item, cutoff) ? toSession(item) : undefined;
-  }
-
   /** Sends one request; transport failures and throttling become UnavailableError, the rest is untouched. */
-  #send = ((
-    command: Parameters<DynamoDBDocumentClient['send']>[0],
-    options?: { abortSignal?: AbortSignal | undefined },
-  ) =>
-    this.#doc.send(command, options).catch((error: unknown) => {
+  #send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) =>
+    this.#doc.send(command).catch((error: unknown) => {
       throw translateDynamoError(error);
     })) as DynamoDBDocumentClient['send'];
 }

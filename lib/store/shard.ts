@@ -1,6 +1,6 @@
 /**
  * Where a session's `byUpdatedAt` index entry lives: its shard (the index's partition key) and its
- * activity bucket (the index's sort key). Both come from `userId` alone, so they are stable across
+ * activity bucket (the index's sort key, `updatedBucket`). Both come from `userId` alone, so they are stable across
  * processes and versions.
  */
 import { MAX_ACTIVITY_SHARDS } from '../config.ts';
@@ -43,11 +43,10 @@ export function activityBucketOffsetMs(userId: string, bucketMs: number): number
 }
 
 /**
- * The start of the user's activity bucket that holds `at`: at most `at`, and more than `at - bucketMs`.
- * Stored as `updatedAt`, the index's sort key, it changes at most once per bucket.
+ * The start of the user's activity bucket that holds `at`, in epoch milliseconds: at most `at`, and more
+ * than `at - bucketMs`. Stored as `updatedBucket`, the index's sort key, it changes at most once per bucket.
  */
-export function activityBucketStart(userId: string, at: Date, bucketMs: number): string {
+export function activityBucketStart(userId: string, at: Date, bucketMs: number): number {
   const offset = activityBucketOffsetMs(userId, bucketMs);
-  const start = Math.floor((at.getTime() - offset) / bucketMs) * bucketMs + offset;
-  return new Date(start).toISOString();
+  return Math.floor((at.getTime() - offset) / bucketMs) * bucketMs + offset;
 }

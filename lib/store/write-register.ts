@@ -1,43 +1,44 @@
 /**
  * The write registers: what a session remembers of its last writes, so that a write sent twice (the SDK
- * retrying after a lost answer, or a caller repeating an idempotency key) is applied once.
+ * retrying after a lost answer, or a caller repeating an idempotency key or a callId) is applied once.
  *
- * Two shift registers of top-level attributes, updated inside the write itself: each recorded write moves
- * the entries of ITS register one slot down (the oldest falls off) and puts itself in slot 0, on the
+ * Two shift registers of top-level binary attributes, updated inside the write itself: a recorded write
+ * moves the entries of its register one slot down (the oldest falls off) and puts itself in slot 0, on the
  * condition that its id begins no slot of that register.
- * - The key register `w0`…`w20` (KEY_SLOTS) holds keyed writes only; its id is a hash of the idempotency
- *   key. Only keyed writes shift it, so unkeyed writes (a website's PATCHes) never push a key out.
- * - The retry register `r0`…`r7` (RETRY_SLOTS) holds unkeyed writes; its id is random per call and guards
- *   only the SDK's retries of that call.
- * The key register keeps the names of the earlier single register, which held every write: in an item
- * written before the split it simply goes on as the key register (its old unkeyed entries, random ids,
- * fall off as keyed writes follow), so no key recorded then is forgotten sooner than it was.
+ * - The key register `k0`…`k20` (KEY_REGISTER) holds keyed writes; only they shift it, so a website's
+ *   unkeyed writes never push a key out.
+ * - The retry register `r0`…`r7` (RETRY_REGISTER) holds unkeyed updates, clears and deletes, by a random
+ *   id per call or one derived from the caller's callId; only that call's own retries look for it.
+ * A create-or-get without a key records nothing: its candidate sessionId tells its own retries apart.
  *
- * An entry is one fixed-layout string of at most 31 characters: the write id (12), a hash of the request
- * (8: operation, input, precondition), a per-request nonce (4), the operation (1) and, for create-or-get,
- * the first 6 characters of the sessionId it would create. Full, both registers and their lifetime
- * boundaries add at most 1,044 bytes to an item.
+ * An entry is 11 bytes: the write id (6), a hash of the request (3), and a 16-bit word holding a
+ * per-request nonce (13 bits) and the operation (3 bits). The odds behind each length:
+ * - a new write's id equals one of the at most 21 ids of its register in that session with odds of
+ *   21 / 2^48 ≈ 7.5e-14 per write; the write would then answer as already applied without being applied.
+ *   At 20,000 writes/s that is about once in 21 years for a whole deployment. Six bytes, a multiple of
+ *   three, also keep an id's base64 form a prefix of its entry's, which DynamoDB emulators that compare
+ *   binary values as base64 text rely on;
+ * - a key reused for another request goes unnoticed (answered as a replay, not refused) with odds 2^-24;
+ * - a replay is reported as the request's own retry (no `replayed` mark) with odds 2^-13.
  *
- * Lifetimes: the registers outlive a session (a tombstone and its replacement keep them), so an entry may
- * belong to an earlier lifetime of the user's session. The write that begins a lifetime copies each
- * register's newest entry into `wBefore` / `rBefore` (LIFETIME_BOUNDARIES): that entry and every older one
- * belong to earlier lifetimes. A replay of such a write has no session to answer with.
+ * Lifetimes: the registers outlive a session (a tombstone and the replacement of a dead session keep
+ * them), so an entry may belong to an earlier lifetime. The write that begins a lifetime copies each
+ * register's newest entry into `kBefore` / `rBefore` (LIFETIME_BOUNDARIES): that entry and every older one
+ * belong to earlier lifetimes, and a replay of such a write has no session to answer with.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Slots of the key register: a key is still honoured after KEY_SLOTS - 1 = 20 later keyed writes of the
- * same user, whatever number of unkeyed writes came between; the 21st later keyed write forgets it.
+ * Slots of the key register: a key is still honoured after KEY_SLOTS - 1 = 20 later keyed writes to the
+ * same session, whatever number of unkeyed writes came between; the 21st later keyed write forgets it.
  */
 export const KEY_SLOTS = 21;
 
 /**
  * Slots of the retry register. An unkeyed write's id is random per call, so only that call's own retries
  * ever look for it: the SDK's attempts (3 by default) within the function's 10 s timeout. Its entry
- * survives 7 later unkeyed writes to the same session, so a retry is recognised unless 8 or more other
- * unkeyed writes land on that one user's session within those seconds, far more than one person's
- * website or a chatbot turn writes (about one write per interaction). A caller that needs more writes a
- * key. Each slot costs at most 33 bytes of item size.
+ * survives 7 later unkeyed writes to the same session: far more than one person's website or a chatbot
+ * turn writes within those seconds. A caller that needs more writes a key.
  */
 export const RETRY_SLOTS = 8;
 
@@ -48,32 +49,23 @@ const register = (prefix: string, slots: number): Register => [
   `${prefix}0`,
   ...Array.from({ length: slots - 1 }, (_, slot) => `${prefix}${slot + 1}`),
 ];
-export const KEY_REGISTER: Register = register('w', KEY_SLOTS);
+export const KEY_REGISTER: Register = register('k', KEY_SLOTS);
 export const RETRY_REGISTER: Register = register('r', RETRY_SLOTS);
 
 /** Per register, the attribute holding its newest entry when the current lifetime began. */
-export const LIFETIME_BOUNDARIES = { key: 'wBefore', retry: 'rBefore' } as const;
+export const LIFETIME_BOUNDARIES = { key: 'kBefore', retry: 'rBefore' } as const;
 
-/** The operations that record themselves, as stored in an entry. */
-export const OPERATION_CODES = { update: 'u', clear: 'c', delete: 'd', createOrGet: 'p' } as const;
+/** The operations that record themselves, as stored in an entry's low 3 bits. */
+const OPERATION_CODES = { update: 1, clear: 2, delete: 3, createOrGet: 4 } as const;
 export type RecordedOperation = keyof typeof OPERATION_CODES;
 
-/** The operation an entry's code stands for. */
-export function operationOfCode(code: string): RecordedOperation | undefined {
-  return (Object.keys(OPERATION_CODES) as RecordedOperation[]).find(
-    (operation) => OPERATION_CODES[operation] === code,
-  );
-}
+const ID_BYTES = 6;
+const REQUEST_HASH_BYTES = 3;
+const NONCE_BITS = 13;
+export const ENTRY_BYTES = ID_BYTES + REQUEST_HASH_BYTES + 2;
 
-/** 72 bits: two ids of one user colliding among 29 entries is about 2^-63 likely. */
-const ID_CHARS = 12;
-/** 48 bits: enough to tell a key reused for another request. */
-const REQUEST_HASH_CHARS = 8;
-const NONCE_CHARS = 4;
-const CANDIDATE_CHARS = 6;
-
-function hash(text: string, chars: number): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, chars);
+function hash(text: string, bytes: number): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(text).digest().subarray(0, bytes));
 }
 
 /** JSON with object keys in a stable order, so equal requests hash equally whatever their key order. */
@@ -87,17 +79,16 @@ function canonical(value: unknown): string {
   return `{${entries.map(([key, element]) => `${JSON.stringify(key)}:${canonical(element)}`).join(',')}}`;
 }
 
-/** One logical write, as the register knows it. */
+/** One logical write, as the registers know it. */
 export interface WriteIdentity {
-  /** Hash of the idempotency key, or random: what the register is searched for. */
-  writeId: string;
+  /** Hash of the idempotency key or callId, or random: what a register is searched for. */
+  writeId: Uint8Array;
   /** Hash of what the request asks for: a key sent with another request is refused. */
-  requestHash: string;
+  requestHash: Uint8Array;
   /** Tells this request's own earlier attempt (a lost answer) from an earlier request with the same key. */
-  nonce: string;
+  nonce: number;
+  /** Recorded in the key register (a key was given) rather than the retry register. */
   keyed: boolean;
-  /** The id comes from the caller (a key or a callId), so another request may carry it: not only a retry. */
-  idFromCaller: boolean;
   operation: RecordedOperation;
 }
 
@@ -115,37 +106,37 @@ export function writeIdentity(
 ): WriteIdentity {
   const writeId =
     idempotencyKey !== undefined
-      ? hash(`key:${idempotencyKey}`, ID_CHARS)
+      ? hash(`key:${idempotencyKey}`, ID_BYTES)
       : callId !== undefined
-        ? hash(`call:${callId}`, ID_CHARS)
-        : randomBytes(9).toString('base64url');
+        ? hash(`call:${callId}`, ID_BYTES)
+        : new Uint8Array(randomBytes(ID_BYTES));
+  const nonceSource = callId === undefined ? randomBytes(2) : hash(`nonce:${callId}`, 2);
   return {
     writeId,
-    requestHash: hash(canonical({ operation, request }), REQUEST_HASH_CHARS),
-    nonce: callId === undefined ? randomBytes(3).toString('base64url') : hash(`nonce:${callId}`, NONCE_CHARS),
+    requestHash: hash(canonical({ operation, request }), REQUEST_HASH_BYTES),
+    nonce: ((nonceSource[0] ?? 0) * 256 + (nonceSource[1] ?? 0)) >>> (16 - NONCE_BITS),
     keyed: idempotencyKey !== undefined,
-    idFromCaller: idempotencyKey !== undefined || callId !== undefined,
     operation,
   };
 }
 
-/** The entry a write stores; `candidateSessionId` only for create-or-get. */
-export function writeEntry(write: WriteIdentity, candidateSessionId = ''): string {
-  return (
-    write.writeId +
-    write.requestHash +
-    write.nonce +
-    OPERATION_CODES[write.operation] +
-    candidateSessionId.slice(0, CANDIDATE_CHARS)
-  );
+/** The entry a write stores in slot 0 of its register. */
+export function writeEntry(write: WriteIdentity): Uint8Array {
+  const entry = new Uint8Array(ENTRY_BYTES);
+  entry.set(write.writeId, 0);
+  entry.set(write.requestHash, ID_BYTES);
+  const word = (write.nonce << 3) | OPERATION_CODES[write.operation];
+  entry[ENTRY_BYTES - 2] = word >>> 8;
+  entry[ENTRY_BYTES - 1] = word & 0xff;
+  return entry;
 }
 
 /** An entry found in a stored item. */
 export interface RecordedWrite {
-  requestHash: string;
-  nonce: string;
-  operation: string;
-  candidatePrefix: string;
+  requestHash: Uint8Array;
+  nonce: number;
+  /** The operation that recorded it; undefined for a code this version does not know. */
+  operation: RecordedOperation | undefined;
   /** The write went to an earlier lifetime of the session (since deleted or expired, and replaced). */
   earlierLifetime: boolean;
 }
@@ -155,37 +146,90 @@ const REGISTERS = [
   [RETRY_REGISTER, LIFETIME_BOUNDARIES.retry],
 ] as const;
 
+const sameBytes = (a: Uint8Array, b: Uint8Array) =>
+  a.byteLength === b.byteLength && a.every((byte, index) => byte === b[index]);
+
 /**
  * The entry of `writeId` in a stored item, if either register still holds it (an id is only ever recorded
  * in the register of its kind; looking in both costs nothing on this rare path).
  */
 export function findRecordedWrite(
   item: Record<string, unknown> | undefined,
-  writeId: string,
+  writeId: Uint8Array,
 ): RecordedWrite | undefined {
   if (item === undefined) return undefined;
-  for (const [register, boundaryName] of REGISTERS) {
+  for (const [slots, boundaryName] of REGISTERS) {
     const boundary = item[boundaryName];
     // Slots run newest first: from the boundary entry on, every entry is from an earlier lifetime.
     let earlierLifetime = false;
-    for (const name of register) {
+    for (const name of slots) {
       const slot = item[name];
-      if (typeof boundary === 'string' && slot === boundary) earlierLifetime = true;
-      if (typeof slot !== 'string' || !slot.startsWith(writeId)) continue;
-      let at = ID_CHARS;
-      const take = (chars: number) => {
-        const part = slot.slice(at, at + chars);
-        at += chars;
-        return part;
-      };
+      if (!(slot instanceof Uint8Array) || slot.byteLength !== ENTRY_BYTES) continue;
+      if (boundary instanceof Uint8Array && sameBytes(slot, boundary)) earlierLifetime = true;
+      if (!sameBytes(slot.subarray(0, ID_BYTES), writeId)) continue;
+      const word = ((slot[ENTRY_BYTES - 2] ?? 0) << 8) | (slot[ENTRY_BYTES - 1] ?? 0);
       return {
-        requestHash: take(REQUEST_HASH_CHARS),
-        nonce: take(NONCE_CHARS),
-        operation: take(1),
-        candidatePrefix: take(CANDIDATE_CHARS),
+        requestHash: slot.slice(ID_BYTES, ID_BYTES + REQUEST_HASH_BYTES),
+        nonce: word >>> 3,
+        operation: operationOfCode(word & 0b111),
         earlierLifetime,
       };
     }
   }
   return undefined;
 }
+
+function operationOfCode(code: number): RecordedOperation | undefined {
+  return (Object.keys(OPERATION_CODES) as RecordedOperation[]).find(
+    (operation) => OPERATION_CODES[operation] === code,
+  );
+}
+
+/** Whether a recorded entry was made by a request asking for the same thing as `write`. */
+export function sameRequest(recorded: RecordedWrite, write: WriteIdentity): boolean {
+  return sameBytes(recorded.requestHash, write.requestHash);
+}
+
+/** Entries recorded in a stored item, per register: what an export counts, never shows. */
+export function recordedCounts(item: Record<string, unknown>): { keyed: number; unkeyed: number } {
+  const count = (slots: Register) =>
+    slots.filter((name) => {
+      const slot = item[name];
+      return slot instanceof Uint8Array && slot.byteLength === ENTRY_BYTES;
+    }).length;
+  return { keyed: count(KEY_REGISTER), unkeyed: count(RETRY_REGISTER) };
+}
+
+/** One register's update and condition. */
+export interface RegisterExpressions {
+  /**
+   * Fails when this very write is already recorded: the SDK retried a request whose answer was lost, or a
+   * caller sent the same idempotency key again. Without it the write would be applied a second time.
+   */
+  notRecorded: string;
+  /** Moves every entry one slot down (the oldest falls off) and puts the new entry (`:entry`) in slot 0. */
+  shift: string;
+  names: Record<string, string>;
+}
+
+function registerExpressions(slots: Register): RegisterExpressions {
+  const moves = slots
+    .slice(1)
+    .map((name, index) => `#${name} = if_not_exists(#${slots[index]}, :none)`)
+    .reverse();
+  return {
+    notRecorded: slots.map((name) => `NOT begins_with(#${name}, :writeId)`).join(' AND '),
+    shift: [...moves, `#${slots[0]} = :entry`].join(', '),
+    names: Object.fromEntries(slots.map((name) => [`#${name}`, name])),
+  };
+}
+
+/**
+ * A write checks and shifts only the register of its kind. That is enough: a keyed id (a hash of the key)
+ * is only ever recorded in the key register, and an unkeyed id is random per call (or derived from its
+ * callId) and only ever recorded, in the retry register, by that call's own attempts.
+ */
+export const REGISTER_EXPRESSIONS = {
+  key: registerExpressions(KEY_REGISTER),
+  retry: registerExpressions(RETRY_REGISTER),
+} as const;

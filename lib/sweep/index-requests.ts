@@ -1,12 +1,13 @@
 /**
  * Pure builders of the index requests of the sweep and the shard backfill; `SessionIndex` sends them.
  */
-import type { QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DeleteCommandInput, QueryCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BY_UPDATED_AT_INDEX } from '../store/session-requests.ts';
 
 const INDEX_NAMES = {
   '#userId': 'userId',
   '#activityShard': 'activityShard',
+  '#updatedBucket': 'updatedBucket',
   '#updatedAt': 'updatedAt',
 } as const;
 
@@ -21,14 +22,14 @@ function names(...keys: (keyof typeof INDEX_NAMES)[]): Record<string, string> {
 export function inactiveQueryRequest(
   table: string,
   shard: number,
-  bucketBound: string,
+  bucketBound: number,
   exclusiveStartKey: Record<string, unknown> | undefined,
 ): QueryCommandInput {
   return {
     TableName: table,
     IndexName: BY_UPDATED_AT_INDEX,
-    KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :bucketBound',
-    ExpressionAttributeNames: names('#activityShard', '#updatedAt'),
+    KeyConditionExpression: '#activityShard = :shard AND #updatedBucket < :bucketBound',
+    ExpressionAttributeNames: names('#activityShard', '#updatedBucket'),
     ExpressionAttributeValues: { ':shard': shard, ':bucketBound': bucketBound },
     ExclusiveStartKey: exclusiveStartKey,
     ReturnConsumedCapacity: 'TOTAL',
@@ -54,7 +55,7 @@ export function shardEntriesRequest(
 
 /**
  * Moves a session's index entry to another shard, only if the entry is still as the index showed it
- * (same shard, same `updatedAt`). A write since then has already placed it under the count its writer
+ * (same shard, same `updatedBucket`). A write since then has already placed it under the count its writer
  * uses, and this one must not move it back; a write in the same bucket and shard changed no data this
  * request touches. Sets nothing but `activityShard`: no activity, no version. An entry already on the
  * target shard passes too, so the SDK's retry of a move whose answer was lost succeeds as the move it is.
@@ -62,7 +63,7 @@ export function shardEntriesRequest(
 export function moveToShardRequest(
   table: string,
   userId: string,
-  from: { activityShard: number; updatedAt: string },
+  from: { activityShard: number; updatedBucket: number },
   toShard: number,
 ): UpdateCommandInput {
   return {
@@ -70,12 +71,28 @@ export function moveToShardRequest(
     Key: { userId },
     UpdateExpression: 'SET #activityShard = :toShard',
     ConditionExpression:
-      'attribute_exists(#userId) AND #activityShard IN (:fromShard, :toShard) AND #updatedAt = :indexed',
-    ExpressionAttributeNames: names('#userId', '#activityShard', '#updatedAt'),
+      'attribute_exists(#userId) AND #activityShard IN (:fromShard, :toShard) AND #updatedBucket = :indexed',
+    ExpressionAttributeNames: names('#userId', '#activityShard', '#updatedBucket'),
     ExpressionAttributeValues: {
       ':toShard': toShard,
       ':fromShard': from.activityShard,
-      ':indexed': from.updatedAt,
+      ':indexed': from.updatedBucket,
     },
+  };
+}
+
+/**
+ * Deletes a session only if its last activity is still before `cutoff`: a user who came back since the
+ * index read keeps it. A tombstone goes the same way. The item must exist: a delete of an item already
+ * gone (by an overlapping sweep, as EventBridge Scheduler delivers at least once) counts as skipped, not
+ * deleted twice; the price is that a delete whose answer was lost counts as skipped too.
+ */
+export function deleteIfInactiveRequest(table: string, userId: string, cutoff: string): DeleteCommandInput {
+  return {
+    TableName: table,
+    Key: { userId },
+    ConditionExpression: 'attribute_exists(#userId) AND #updatedAt < :cutoff',
+    ExpressionAttributeNames: names('#userId', '#updatedAt'),
+    ExpressionAttributeValues: { ':cutoff': cutoff },
   };
 }

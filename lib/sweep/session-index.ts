@@ -12,9 +12,13 @@ import {
 import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS, MAX_ACTIVITY_SHARDS } from '../config.ts';
 import { type Clock, inactiveBucketBound, inactiveCutoff, systemClock } from '../store/clock.ts';
 import { isConditionFailed, translateDynamoError } from '../store/dynamo-errors.ts';
-import { deleteIfInactiveRequest } from '../store/session-requests.ts';
 import { activityShardOf } from '../store/shard.ts';
-import { inactiveQueryRequest, moveToShardRequest, shardEntriesRequest } from './index-requests.ts';
+import {
+  deleteIfInactiveRequest,
+  inactiveQueryRequest,
+  moveToShardRequest,
+  shardEntriesRequest,
+} from './index-requests.ts';
 import { mergeAsync } from './merge-async.ts';
 
 export interface SessionIndexOptions {
@@ -48,8 +52,8 @@ export const ALL_SHARD_VALUES: readonly number[] = Array.from(
 /** An index entry of a session that has been inactive longer than the window. */
 export interface InactiveSession {
   userId: string;
-  /** The index's sort key: the start of the last activity bucket (the exact time on an older item). */
-  updatedAt: string;
+  /** The index's sort key: the start of the last activity bucket, in epoch milliseconds. */
+  updatedBucket: number;
 }
 
 /** One page of index entries, with the read capacity DynamoDB charged for it. */
@@ -64,7 +68,7 @@ export type SweepOutcome = 'deleted' | 'skipped';
 export interface ShardEntry {
   userId: string;
   activityShard: number;
-  updatedAt: string;
+  updatedBucket: number;
 }
 
 /** One page of a shard's index entries, with the read capacity DynamoDB charged for it. */
@@ -158,7 +162,7 @@ export class SessionIndex {
         entries: (page.Items ?? []).map((item) => ({
           userId: String(item.userId),
           activityShard: Number(item.activityShard),
-          updatedAt: String(item.updatedAt),
+          updatedBucket: Number(item.updatedBucket),
         })),
         consumedReadCapacity: page.ConsumedCapacity?.CapacityUnits ?? 0,
       };
@@ -189,7 +193,7 @@ export class SessionIndex {
 
   async *#shardPages(
     shard: number,
-    bucketBound: string,
+    bucketBound: number,
     signal?: AbortSignal,
   ): AsyncGenerator<InactivePage, void, undefined> {
     let startKey: Record<string, unknown> | undefined;
@@ -200,7 +204,7 @@ export class SessionIndex {
       );
       const sessions = (page.Items ?? []).map((item) => ({
         userId: String(item.userId),
-        updatedAt: String(item.updatedAt),
+        updatedBucket: Number(item.updatedBucket),
       }));
       yield {
         sessions,

@@ -13,11 +13,11 @@ import {
   createOrGetRequest,
   deleteRequest,
   getRequest,
-  newSessionItem,
   updateRequest,
 } from '../../lib/store/session-requests.ts';
 import { writeIdentity } from '../../lib/store/write-register.ts';
 import { loadFunctions } from '../support/functions.ts';
+import { newSessionItem } from '../support/items.ts';
 import { countRequests } from '../support/request-counter.ts';
 import { itemBytes, putItems, readUnits, writeUnits } from './dynamo.ts';
 import { httpEvent, lambdaContext, type Route } from './events.ts';
@@ -139,14 +139,11 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
     attributes(
       await doc.send(
         new UpdateCommand({
-          ...createOrGetRequest(
-            table,
-            userId,
-            randomUUID(),
-            'Website',
-            times(userId),
-            writeIdentity('createOrGet', { source: 'Website' }, undefined),
-          ),
+          ...createOrGetRequest(table, userId, randomUUID(), 'Website', {
+            write: undefined,
+            times: times(userId),
+            precondition: {},
+          }),
           ...extra,
         }),
       ),
@@ -207,18 +204,12 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...updateRequest(
-                table,
-                userId,
-                PATCH,
-                times(userId),
-                {
-                  write: writeIdentity('update', PATCH, undefined),
-                  expectedVersion: side.versions.get(userId),
-                  expectedSessionId: undefined,
-                },
-                { contextKeys: LIMITS.contextKeysStored },
-              ),
+              ...updateRequest(table, userId, PATCH, {
+                write: writeIdentity('update', PATCH, undefined),
+                times: times(userId),
+                precondition: { expectedVersion: side.versions.get(userId) },
+                room: { setKeys: Object.keys(PATCH.context ?? {}), maxKeys: LIMITS.contextKeysStored },
+              }),
               ...extra,
             }),
           ),
@@ -238,10 +229,10 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...clearRequest(table, userId, times(userId), {
+              ...clearRequest(table, userId, {
                 write: writeIdentity('clear', {}, undefined),
-                expectedVersion: side.versions.get(userId),
-                expectedSessionId: undefined,
+                times: times(userId),
+                precondition: { expectedVersion: side.versions.get(userId) },
               }),
               ...extra,
             }),
@@ -262,10 +253,10 @@ function operations(handlers: Record<string, Handler>, table: string, inactiveDa
         attributes(
           await doc.send(
             new UpdateCommand({
-              ...deleteRequest(table, userId, times(userId), {
+              ...deleteRequest(table, userId, {
                 write: writeIdentity('delete', {}, undefined),
-                expectedVersion: side.versions.get(userId),
-                expectedSessionId: undefined,
+                times: times(userId),
+                precondition: { expectedVersion: side.versions.get(userId) },
               }),
               ReturnValues: 'ALL_NEW',
               ...extra,

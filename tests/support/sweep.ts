@@ -10,10 +10,10 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
-import type { SessionItem } from '../../lib/session/session.ts';
 import { activityTimes } from '../../lib/store/clock.ts';
-import { newSessionItem } from '../../lib/store/session-requests.ts';
+import type { SessionItem } from '../../lib/store/item.ts';
 import type { isolatedTable } from './dynamo.ts';
+import { newSessionItem } from './items.ts';
 import { lambdaContext as sharedLambdaContext } from './lambda-events.ts';
 import { aroundAttempts, aroundCommands } from './sdk-middleware.ts';
 

@@ -6,9 +6,9 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { activityTimes, DAY_MS } from '../../../lib/store/clock.ts';
-import { newSessionItem } from '../../../lib/store/session-requests.ts';
 import { storedItem, testDocumentClient, uniqueUserId } from '../../support/dynamo.ts';
 import { functionCallers } from '../../support/functions.ts';
+import { newSessionItem } from '../../support/items.ts';
 
 const doc = testDocumentClient();
 

@@ -618,7 +618,7 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
     expect(await others.get(userId)).toEqual(next);
   });
 
-  it('an update refused for room, after which another caller made room, is written again, once', async () => {
+  it('an update refused for room answers 409 from the item that failed, though another caller makes room before the answer arrives', async () => {
     const userId = uniqueUserId('exactly-once');
     await others.createOrGet(userId);
     const full = Object.fromEntries(Array.from({ length: 64 }, (_, index) => [`k${index}`, index]));
@@ -626,7 +626,7 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
 
     const wire = interceptWire(ourDoc, async (attempt) => {
       const response = await attempt.forward();
-      // The attempt failed for room; before the read, another caller removes two keys.
+      // The attempt failed for room; before its answer arrives, another caller removes two keys.
       if (attempt.operation === 'UpdateItem' && attempt.count === 1) {
         await others.update(userId, { context: { k0: null, k1: null } });
       }
@@ -636,12 +636,16 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
       wire.restore(),
     );
 
-    expect(ourAnswer).toMatchObject({ ok: true, value: { version: v0 + 2, context: { extra: 1 } } });
-    expect(wire.count('UpdateItem')).toBe(2);
-    expect((await others.get(userId))?.version).toBe(v0 + 2);
+    // The answer is the item's state when DynamoDB evaluated the write: full. Nothing else was sent.
+    expect(ourAnswer).toEqual({ ok: false, code: 'SESSION_TOO_LARGE' });
+    expect(wire.count('UpdateItem')).toBe(1);
+    expect(wire.count('GetItem')).toBe(0);
+    const after = await others.get(userId);
+    expect(after?.version).toBe(v0 + 1);
+    expect(after?.context).not.toHaveProperty('extra');
   });
 
-  it('a keyed delete that found no session, after which one was created, deletes it rather than answer 412', async () => {
+  it('a keyed delete that found no session answers 404 in one request, and leaves a session created after it alone', async () => {
     const userId = uniqueUserId('exactly-once');
     const wire = interceptWire(ourDoc, async (attempt) => {
       const response = await attempt.forward();
@@ -653,7 +657,9 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
       wire.restore(),
     );
 
-    expect(ourAnswer).toEqual({ ok: true, value: { deleted: true, replayed: false } });
-    expect(await others.get(userId)).toBeUndefined();
+    expect(ourAnswer).toEqual({ ok: true, value: { deleted: false, replayed: false } });
+    expect(wire.count('UpdateItem')).toBe(1);
+    expect(await others.get(userId)).toBeDefined();
   });
+});
 });

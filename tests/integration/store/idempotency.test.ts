@@ -1,12 +1,5 @@
-/**
- * Idempotency keys over HTTP (`Idempotency-Key`) and direct invocation (`idempotencyKey`), through the
- * real functions in-process: a repeat is applied once and answers as the first request did, marked as a
- * replay; a key reused for another request is refused; keys outlive 20 later keyed writes and any number
- * of unkeyed ones; concurrent first uses apply once.
- */
-import { randomBytes } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import type { Session } from '../../../lib/session/session.ts';
 import { storedItem, testDocumentClient, uniqueUserId } from '../../support/dynamo.ts';
 import { functionCallers } from '../../support/functions.ts';
 
@@ -99,37 +92,6 @@ describe('idempotency keys over HTTP', () => {
     expect(applied.status).toBe(200);
     expect(applied.headers).not.toHaveProperty('Idempotent-Replayed');
     expect((await storedItem(doc, userId))?.version).toBe(Number(after20Keyed?.version) + 2);
-  });
-
-  it('a key recorded in the single register of an item written before the registers were split is still honoured', async () => {
-    const userId = await newSession();
-    const body = { json: { step: 'booked' }, headers: key('msg-old') };
-    expect((await http('PATCH', userId, body)).status).toBe(200);
-    // Rewrite the item as the earlier layout stored it: every write, keyed or not, in `w0`…`w20`; here the
-    // key has 15 later writes before it (unkeyed entries, random ids) and 5 older ones after it.
-    const stored = (await storedItem(doc, userId)) as Record<string, unknown>;
-    const oldEntry = () => `${randomBytes(9).toString('base64url')}AAAAAAAAAAAAu`;
-    const legacy: Record<string, unknown> = { ...stored };
-    for (let slot = 0; slot < 21; slot++) legacy[`w${slot}`] = slot === 15 ? stored.w0 : oldEntry();
-    await doc.send(new PutCommand({ TableName: inject('tableName'), Item: legacy }));
-
-    // Unkeyed writes go to the retry register and leave the old register alone.
-    for (let i = 0; i < 30; i++)
-      expect((await http('PATCH', userId, { json: { step: `web${i}` } })).status).toBe(200);
-    const afterUnkeyed = await storedItem(doc, userId);
-    expect(afterUnkeyed?.w15).toBe(stored.w0);
-    expect((await http('PATCH', userId, body)).headers['Idempotent-Replayed']).toBe('true');
-    expect(await storedItem(doc, userId)).toEqual(afterUnkeyed);
-
-    // Keyed writes shift it as the key register: 5 more keep the key (in `w20`), a 6th forgets it.
-    for (let i = 0; i < 5; i++)
-      await http('PATCH', userId, { json: { step: `bot${i}` }, headers: key(`later-${i}`) });
-    expect((await http('PATCH', userId, body)).headers['Idempotent-Replayed']).toBe('true');
-    await http('PATCH', userId, { json: { step: 'bot5' }, headers: key('later-5') });
-    const applied = await http('PATCH', userId, body);
-    expect(applied.status).toBe(200);
-    expect(applied.headers).not.toHaveProperty('Idempotent-Replayed');
-    expect(await storedItem(doc, userId)).not.toHaveProperty('w21');
   });
 
   it('concurrent first uses of one key apply once, and all succeed', async () => {
@@ -342,7 +304,6 @@ describe('idempotency keys by direct invocation', () => {
     ['update', { context: { turns: 3 } }],
     ['clear', {}],
     ['delete', {}],
-    ['create-or-get', {}],
   ] as const)(
     'the same %s payload sent twice with one callId (the Lambda SDK resending it) is applied once, answered as that call',
     async (fn, fields) => {
@@ -359,6 +320,24 @@ describe('idempotency keys by direct invocation', () => {
       expect(await storedItem(doc, userId)).toEqual(afterFirst);
     },
   );
+
+  it('the same create-or-get payload sent twice with one callId is the same call: one session, created once, no replay marker', async () => {
+    const userId = uniqueUserId('idempotency');
+    const payload = { userId, callId: crypto.randomUUID() };
+
+    const first = (await invoke('create-or-get', payload)) as { session: Session; created: boolean };
+    const resent = (await invoke('create-or-get', payload)) as { session: Session; created: boolean };
+
+    // A create-or-get records nothing: its resend finds the session its callId proposed, and says it
+    // created it. Applied twice it only refreshes the activity, which a create-or-get does anyway.
+    expect(resent).toMatchObject({ ok: true, created: true, replayed: false });
+    expect(resent.session).toMatchObject({
+      sessionId: first.session.sessionId,
+      version: first.session.version,
+      createdAt: first.session.createdAt,
+    });
+    expect((await storedItem(doc, userId))?.sessionId).toBe(first.session.sessionId);
+  });
 
   it('a key first used by another operation is refused, naming that operation', async () => {
     const userId = uniqueUserId('idempotency');

@@ -67,26 +67,90 @@ describe('SessionRepository requests per operation', () => {
     expect(requests.sent).toEqual(expected);
   });
 
-  it('a failed condition takes one more read to tell the cause', async () => {
-    await expect(sessions.update(userId, { step: 'a' }, { expectedVersion: 9 })).rejects.toMatchObject({
-      code: 'VERSION_CONFLICT',
-    });
-    expect(requests.sent).toEqual(['UpdateItem', 'GetItem']);
+  it.each([
+    [
+      '412: a stale If-Match',
+      () => sessions.update(userId, { step: 'a' }, { expectedVersion: 9 }),
+      'VERSION_CONFLICT',
+    ],
+    [
+      '412: a stale If-Match on clear',
+      () => sessions.clear(userId, { expectedSessionId: 'other' }),
+      'VERSION_CONFLICT',
+    ],
+    [
+      '412: a stale If-Match on delete',
+      () => sessions.delete(userId, { expectedVersion: 9 }),
+      'VERSION_CONFLICT',
+    ],
+    [
+      '404: an update of a missing session',
+      () => sessions.update(uniqueUserId(), { step: 'a' }),
+      'NOT_FOUND',
+    ],
+    ['404: a clear of a missing session', () => sessions.clear(uniqueUserId()), 'NOT_FOUND'],
+    [
+      '404: an update of a deleted session',
+      async () => {
+        await sessions.delete(userId);
+        requests.reset();
+        return sessions.update(userId, { step: 'a' });
+      },
+      'NOT_FOUND',
+    ],
+    [
+      '409: an update with no room for its context keys',
+      async () => {
+        const full = Object.fromEntries(Array.from({ length: 64 }, (_, index) => [`k${index}`, index]));
+        await sessions.update(userId, { context: full });
+        requests.reset();
+        return sessions.update(userId, { context: { extra: 1 } });
+      },
+      'SESSION_TOO_LARGE',
+    ],
+    [
+      '422: a key reused for another request',
+      async () => {
+        await sessions.update(userId, { step: 'a' }, { idempotencyKey: 'k-reused' });
+        requests.reset();
+        return sessions.update(userId, { step: 'b' }, { idempotencyKey: 'k-reused' });
+      },
+      'IDEMPOTENCY_KEY_REUSED',
+    ],
+    [
+      '404: a key spent on an earlier lifetime',
+      async () => {
+        await sessions.update(userId, { step: 'a' }, { idempotencyKey: 'k-spent' });
+        await sessions.delete(userId);
+        await sessions.createOrGet(userId);
+        requests.reset();
+        return sessions.update(userId, { step: 'a' }, { idempotencyKey: 'k-spent' });
+      },
+      'NOT_FOUND',
+    ],
+  ])('%s costs one request', async (_name, operation, code) => {
+    await expect(operation()).rejects.toMatchObject({ code });
+    expect(requests.sent).toEqual(['UpdateItem']);
   });
 
-  it('a delete of a missing session fails its condition, then removes any expired data: two requests', async () => {
-    expect(await sessions.delete(uniqueUserId())).toBe(false);
-    expect(requests.sent).toEqual(['UpdateItem', 'DeleteItem']);
-  });
-
-  it('a retried write whose condition fails reads once to tell its own write from a conflict', async () => {
-    await sessions.update(userId, { step: 'a' }, { idempotencyKey: 'k-6' });
+  it.each([
+    ['update', () => sessions.applyUpdate(userId, { step: 'a' }, { idempotencyKey: 'k-6' })],
+    ['clear', () => sessions.applyClear(userId, { idempotencyKey: 'k-7' })],
+    ['delete', () => sessions.applyDelete(userId, { idempotencyKey: 'k-8' })],
+    ['createOrGet', () => sessions.createOrGet(userId, 'Chatbot', { idempotencyKey: 'k-9' })],
+  ])('a replayed %s costs one request, answered as a replay', async (_name, operation) => {
+    await operation();
     requests.reset();
-    await sessions.update(userId, { step: 'a' }, { idempotencyKey: 'k-6' });
-    expect(requests.sent).toEqual(['UpdateItem', 'GetItem']);
+    expect(await operation()).toMatchObject({ replayed: true });
+    expect(requests.sent).toEqual(['UpdateItem']);
   });
 
-  it('replacing an expired session takes two updates (the second replaces it, keeping its write register)', async () => {
+  it('a delete that finds no live session answers false in one request', async () => {
+    expect(await sessions.delete(uniqueUserId())).toBe(false);
+    expect(requests.sent).toEqual(['UpdateItem']);
+  });
+
+  it('replacing an expired session takes two updates, the one named exception (docs/DESIGN.md)', async () => {
     time.advanceDays(31);
     await sessions.createOrGet(userId);
     expect(requests.sent).toEqual(['UpdateItem', 'UpdateItem']);

@@ -139,7 +139,7 @@ describe('backfillShards', () => {
     const entry: ShardEntry = {
       userId,
       activityShard: before?.activityShard as number,
-      updatedAt: before?.updatedAt as string,
+      updatedBucket: before?.updatedBucket as number,
     };
     const wire = interceptWire(mover, async (attempt) => {
       if (attempt.operation !== 'UpdateItem' || attempt.count > 1) return attempt.forward();

@@ -3,7 +3,7 @@
  * bucket (an hour by default), so writes within one bucket leave the index entry where it is. Expiry
  * still follows the exact last activity, and the sweep finds a session at most one bucket late.
  */
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS } from '../../../lib/config.ts';
 import type { SessionRepository } from '../../../lib/store/session-repository.ts';
@@ -33,9 +33,9 @@ afterAll(async () => {
 });
 
 /** The user's entries in the index (keys only), read from every shard value a count of 16..256 uses. */
-async function indexEntries(userId: string): Promise<{ activityShard: number; updatedAt: string }[]> {
+async function indexEntries(userId: string): Promise<{ activityShard: number; updatedBucket: number }[]> {
   const shards = new Set([16, 32, 64, 256].map((count) => activityShardOf(userId, count)));
-  const found: { activityShard: number; updatedAt: string }[] = [];
+  const found: { activityShard: number; updatedBucket: number }[] = [];
   for (const shard of shards) {
     const { Items = [] } = await doc.send(
       new QueryCommand({
@@ -47,7 +47,7 @@ async function indexEntries(userId: string): Promise<{ activityShard: number; up
     );
     for (const item of Items) {
       if (item.userId === userId) {
-        found.push({ activityShard: Number(item.activityShard), updatedAt: String(item.updatedAt) });
+        found.push({ activityShard: Number(item.activityShard), updatedBucket: Number(item.updatedBucket) });
       }
     }
   }
@@ -59,8 +59,7 @@ function repository(time: ReturnType<typeof manualClock>): SessionRepository {
 }
 
 /** The start of `userId`'s bucket holding `at`, as epoch milliseconds. */
-const bucketStartMs = (userId: string, at: number) =>
-  Date.parse(activityBucketStart(userId, new Date(at), HOUR_MS));
+const bucketStartMs = (userId: string, at: number) => activityBucketStart(userId, new Date(at), HOUR_MS);
 
 function sweepAt(_sessions: SessionRepository, now: Date) {
   return sweepInactiveSessions(indexFor(doc, { tableName: table.tableName }), {
@@ -97,13 +96,13 @@ describe('the activity bucket', () => {
     expect(before).toEqual([
       {
         activityShard: activityShardOf(userId, DEFAULT_ACTIVITY_SHARDS),
-        updatedAt: new Date(start).toISOString(),
+        updatedBucket: start,
       },
     ]);
     expect(within).toEqual(before);
     expect(session.updatedAt).toBe(new Date(start + 59 * MINUTE_MS).toISOString());
-    expect(stored?.updatedAtExact).toBe(session.updatedAt);
-    expect(stored?.updatedAt).toBe(new Date(start).toISOString());
+    expect(stored?.updatedAt).toBe(session.updatedAt);
+    expect(stored?.updatedBucket).toBe(start);
 
     // Act: the first write of the next bucket moves the entry, once.
     time.advanceMs(2 * MINUTE_MS);
@@ -111,9 +110,7 @@ describe('the activity bucket', () => {
     const moved = await indexEntries(userId);
 
     // Assess
-    expect(moved).toEqual([
-      { activityShard: before[0]?.activityShard, updatedAt: new Date(start + HOUR_MS).toISOString() },
-    ]);
+    expect(moved).toEqual([{ activityShard: before[0]?.activityShard, updatedBucket: start + HOUR_MS }]);
   });
 
   it('spreads bucket boundaries over the hour, so active sessions do not all move together', () => {
@@ -191,99 +188,5 @@ describe('the activity bucket', () => {
     expect(first.deleted).toBeLessThan(expiredAtFirst);
     expect(first.skipped + second.skipped).toBe(0);
     expect(first.deleted + second.deleted).toBe(lastActivity.size - afterSecond.size);
-  });
-});
-
-describe('an item written before the activity bucket (exact updatedAt, no updatedAtExact)', () => {
-  /** Stores an item the way the service did before: the exact time in `updatedAt`, 16 shards. */
-  async function storeOldItem(userId: string, at: number) {
-    await doc.send(
-      new PutCommand({
-        TableName: table.tableName,
-        Item: {
-          userId,
-          sessionId: `00000000-0000-4000-8000-${String(at % 1e12).padStart(12, '0')}`,
-          source: 'Chatbot',
-          version: 3,
-          createdAt: new Date(at - DAY_MS).toISOString(),
-          updatedAt: new Date(at).toISOString(),
-          expiresAt: new Date(at + 30 * DAY_MS).toISOString(),
-          step: 'pick_date',
-          booking: { service: 'Haircut' },
-          context: { turns: 4 },
-          activityShard: activityShardOf(userId, 16),
-          purgeAt: Math.floor((at + 31 * DAY_MS) / 1000),
-        },
-      }),
-    );
-  }
-
-  it('is read, updated onto the bucketed key, and deleted like any session', async () => {
-    const time = manualClock(NOW);
-    const sessions = repository(time);
-    const at = NOW.getTime() - 2 * DAY_MS;
-    await storeOldItem('old:rw', at);
-    await storeOldItem('old:delete', at);
-
-    const read = await sessions.get('old:rw');
-    const updated = await sessions.update('old:rw', { step: 'confirm' }, { expectedVersion: 3 });
-    const stored = await storedItem(doc, 'old:rw', table.tableName);
-
-    expect(read).toMatchObject({ updatedAt: new Date(at).toISOString(), version: 3, step: 'pick_date' });
-    expect(updated).toMatchObject({ updatedAt: NOW.toISOString(), version: 4, step: 'confirm' });
-    expect(stored).toMatchObject({
-      updatedAtExact: NOW.toISOString(),
-      updatedAt: activityBucketStart('old:rw', NOW, HOUR_MS),
-      activityShard: activityShardOf('old:rw', DEFAULT_ACTIVITY_SHARDS),
-    });
-    expect(await indexEntries('old:rw')).toEqual([
-      { activityShard: stored?.activityShard, updatedAt: stored?.updatedAt },
-    ]);
-    expect(await sessions.delete('old:delete', { expectedVersion: 3 })).toBe(true);
-    expect(await sessions.get('old:delete')).toBeUndefined();
-    // As for any session: a tombstone without data, on the bucketed key, that the sweep removes later.
-    const tombstone = await storedItem(doc, 'old:delete', table.tableName);
-    expect(tombstone).toMatchObject({
-      deletedAt: NOW.toISOString(),
-      updatedAtExact: NOW.toISOString(),
-      updatedAt: activityBucketStart('old:delete', NOW, HOUR_MS),
-    });
-    for (const field of ['step', 'booking', 'context']) expect(tombstone).not.toHaveProperty(field);
-  });
-
-  it('expires exactly, and is replaced by createOrGet once expired', async () => {
-    const at = NOW.getTime() - 30 * DAY_MS;
-    await storeOldItem('old:expiry', at);
-    const time = manualClock(NOW);
-    const sessions = repository(time);
-
-    expect((await sessions.get('old:expiry'))?.version).toBe(3);
-    time.advanceMs(1);
-    expect(await sessions.get('old:expiry')).toBeUndefined();
-    await expect(sessions.clear('old:expiry')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await sessions.createOrGet('old:expiry')).toMatchObject({
-      created: true,
-      session: { version: 1 },
-    });
-  });
-
-  it('is swept: at once when expired over a bucket ago, by the next run when expired less', async () => {
-    const cutoff = NOW.getTime() - 30 * DAY_MS;
-    await storeOldItem('old:swept-now', cutoff - 2 * HOUR_MS);
-    await storeOldItem('old:swept-next', cutoff - 10 * MINUTE_MS);
-    await storeOldItem('old:live', cutoff + 10 * MINUTE_MS);
-    const sessions = repository(manualClock(NOW));
-
-    await sweepAt(sessions, NOW);
-    const afterFirst = await Promise.all(
-      ['old:swept-now', 'old:swept-next', 'old:live'].map((id) => storedItem(doc, id, table.tableName)),
-    );
-    await sweepAt(sessions, new Date(NOW.getTime() + HOUR_MS));
-    const afterSecond = await Promise.all(
-      ['old:swept-now', 'old:swept-next', 'old:live'].map((id) => storedItem(doc, id, table.tableName)),
-    );
-
-    expect(afterFirst.map(Boolean)).toEqual([false, true, true]);
-    expect(afterSecond.map(Boolean)).toEqual([false, false, true]);
   });
 });

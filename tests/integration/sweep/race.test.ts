@@ -6,7 +6,7 @@
  */
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SessionItem } from '../../../lib/session/session.ts';
+import type { SessionItem } from '../../../lib/store/item.ts';
 import type { SessionRepository } from '../../../lib/store/session-repository.ts';
 import type { SessionIndex } from '../../../lib/sweep/session-index.ts';
 import { type SweepReport, sweepInactiveSessions } from '../../../lib/sweep/sweep.ts';

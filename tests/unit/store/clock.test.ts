@@ -9,21 +9,19 @@ describe('activityTimes', () => {
   it('derives every instant from one activity', () => {
     expect(activityTimes(NOW, 30, PLACEMENT)).toEqual({
       updatedAt: '2026-11-26T10:00:00.000Z',
-      activityBucket: activityBucketStart('u1', NOW, 3_600_000),
+      updatedBucket: activityBucketStart('u1', NOW, 3_600_000),
       activityShard: activityShardOf('u1', 16),
-      expiresAt: '2026-12-26T10:00:00.000Z',
       cutoff: '2026-10-27T10:00:00.000Z',
       purgeAt: Date.parse('2026-12-27T10:00:00.000Z') / 1000,
     });
   });
 
   it.each([1, 7, 30, 3650])(
-    'keeps expiry and cutoff one window of %d days either side of the activity',
+    'keeps the cutoff one window of %d days before the activity, and the TTL a day past expiry',
     (days) => {
       const times = activityTimes(NOW, days, PLACEMENT);
-      expect(Date.parse(times.expiresAt) - NOW.getTime()).toBe(days * DAY_MS);
       expect(NOW.getTime() - Date.parse(times.cutoff)).toBe(days * DAY_MS);
-      expect(times.purgeAt * 1000 - Date.parse(times.expiresAt)).toBe(DAY_MS);
+      expect(times.purgeAt * 1000 - NOW.getTime()).toBe(days * DAY_MS + DAY_MS);
     },
   );
 

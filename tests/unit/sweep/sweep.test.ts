@@ -76,7 +76,7 @@ class FakeRepository implements SweepIndex {
     this.signals.reads.push(options.signal);
     const sessions: InactiveSession[] = Array.from({ length: this.options.count }, (_, index) => ({
       userId: `user-${index}`,
-      updatedAt: new Date(Date.parse(cutoff) - (index + 1) * 60_000).toISOString(),
+      updatedBucket: Date.parse(cutoff) - (index + 1) * 60_000,
     }));
     const pageSize = this.options.pageSize ?? 10;
     for (let page = 0; page * pageSize < sessions.length; page++) {
