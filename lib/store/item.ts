@@ -79,9 +79,9 @@ export function readItem(
   return item as unknown as SessionItem;
 }
 
-/** Whether the item is a session still live at `cutoff`: present, not a tombstone, active since. */
-export function isLive(item: SessionItem | undefined, cutoff: string): item is SessionItem {
-  return item !== undefined && item.deletedAt === undefined && item.updatedAt >= cutoff;
+/** Whether the item is a session still live at `cutoff`: not a tombstone, and active since. */
+export function isLive(item: SessionItem, cutoff: string): boolean {
+  return item.deletedAt === undefined && item.updatedAt >= cutoff;
 }
 
 /** The public fields of a stored session, in a stable order; storage-only attributes never reach a caller. */

@@ -186,7 +186,7 @@ export class SessionRepository {
       if (!isConditionFailed(error)) throw error;
       const stored = failedItem(error);
       const item = stored === undefined ? undefined : readItem(stored);
-      if (isLive(item, plan.times.cutoff)) {
+      if (item !== undefined && isLive(item, plan.times.cutoff)) {
         const session = toSession(item, this.#inactiveDays);
         return { session, created: session.sessionId === candidate, replayed: false };
       }
@@ -208,7 +208,8 @@ export class SessionRepository {
     const id = parseInput(userIdSchema, userId, 'userId');
     const { Item } = await this.#send(new GetCommand(getRequest(this.#table, id)));
     const item = Item === undefined ? undefined : readItem(Item);
-    if (!isLive(item, inactiveCutoff(this.#clock(), this.#inactiveDays))) return undefined;
+    if (item === undefined || !isLive(item, inactiveCutoff(this.#clock(), this.#inactiveDays)))
+      return undefined;
     const { expectedSessionId, expectedVersion } = precondition;
     if (
       (expectedSessionId !== undefined && expectedSessionId !== item.sessionId) ||
@@ -358,7 +359,7 @@ export class SessionRepository {
    * later ones applied). If it is gone (deleted or expired since), there is none to answer with.
    */
   #replayedSession(item: SessionItem | undefined): Session {
-    if (!isLive(item, inactiveCutoff(this.#clock(), this.#inactiveDays))) {
+    if (item === undefined || !isLive(item, inactiveCutoff(this.#clock(), this.#inactiveDays))) {
       throw new NotFoundError('the session this request wrote to no longer exists');
     }
     return toSession(item, this.#inactiveDays);

@@ -51,7 +51,7 @@ export function classifyFailure(
     if (!sameRequest(recorded, write)) return { cause: 'key-reused', firstOperation: recorded.operation };
     return { cause: 'recorded', item, replayed: recorded.nonce !== write.nonce };
   }
-  if (!isLive(item, plan.times.cutoff)) return { cause: 'not-live', item };
+  if (item === undefined || !isLive(item, plan.times.cutoff)) return { cause: 'not-live', item };
   if (!preconditionHolds(plan.precondition, item)) return { cause: 'stale', item };
   if (plan.room !== undefined && !roomHolds(plan.room, item)) return { cause: 'no-room', item };
   throw new Error('a write failed its condition, yet the stored item satisfies every clause of it');

@@ -662,4 +662,3 @@ describe('exactly-once writes: a delete, a new lifetime or room made before the 
     expect(await others.get(userId)).toBeDefined();
   });
 });
-});
