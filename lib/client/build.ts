@@ -86,7 +86,8 @@ function packageJson(): Record<string, unknown> {
   return {
     name: PACKAGE_NAME,
     version: apiVersion(),
-    description: 'Typed clients of session-service: SessionClient (Lambda invoke) and SessionHttpClient (fetch)',
+    description:
+      'Typed clients of session-service: SessionClient (Lambda invoke) and SessionHttpClient (fetch)',
     license: service.license,
     type: 'module',
     sideEffects: false,
