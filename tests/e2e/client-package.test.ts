@@ -34,11 +34,19 @@ interface Run {
   output: string;
 }
 
+/**
+ * This process's environment without npm's `npm_*` variables: under `npm test` they name this
+ * repository (`npm_config_local_prefix`), and an `npm install` that inherited them would install here.
+ */
+function outsideNpm(): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+}
+
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Run {
   const result = spawnSync(command, args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, ...env },
+    env: { ...outsideNpm(), ...env },
     timeout: 120_000,
   });
   return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
