@@ -148,7 +148,7 @@ describe('the packed @session-service/client, installed in another project', () 
     expect(result.output).toMatch(/unmarked\.ts\(2,\d+\): error TS2769: No overload matches this call/);
   });
 
-  it('runs both clients from plain Node ESM against the local stack: create, keyed update, replay, conflict, delete', () => {
+  it('runs both clients from plain Node ESM against the local stack: create, keyed update, replay, conflict, mutate, delete', () => {
     const httpUser = newUser();
     const output = succeed(process.execPath, ['--no-experimental-strip-types', 'run.mjs'], consumer, {
       HTTP_URL: inject('httpUrl'),
@@ -164,6 +164,9 @@ describe('the packed @session-service/client, installed in another project', () 
       updated: { version: 2, step: 'pick_time', replayed: false },
       replay: { version: 2, replayed: true },
       conflict: { isVersionConflict: true, code: 'VERSION_CONFLICT' },
+      // Another write landed between the read and the write: a second attempt, under the same key.
+      mutated: { attempts: 2, replayed: false, version: 4 },
+      context: { other: 1, mine: 3 },
       deleted: true,
       after: null,
     };

@@ -6,7 +6,10 @@ import { SessionHttpClient as BrowserClient } from '@session-service/client/http
 
 const { HTTP_URL, HTTP_USER, HTTP_TOKEN, LAMBDA_ENDPOINT, INVOKE_USER } = process.env;
 
-/** create, a keyed update, its replay, a conflict on the stale session, a delete, then a read. */
+/**
+ * create, a keyed update, its replay, a conflict on the stale session, a keyed mutate that another
+ * write interrupts (its second attempt carries the same key), a delete, then a read.
+ */
 async function scenario(client, userId) {
   const created = await client.createOrGet(userId);
   const held = created.session;
@@ -18,13 +21,24 @@ async function scenario(client, userId) {
   } catch (error) {
     conflict = { isVersionConflict: error instanceof VersionConflictError, code: error.code };
   }
-  const deleted = await client.delete(updated);
+  let calls = 0;
+  const mutated = await client.mutate(
+    userId,
+    async (current) => {
+      if (calls++ === 0) await client.update(userId, { context: { other: 1 } });
+      return { context: { mine: current.version } };
+    },
+    { idempotencyKey: 'action-2' },
+  );
+  const deleted = await client.delete(mutated.session);
   const after = await client.getSession(userId);
   return {
     created: { created: created.created, version: held.version },
     updated: { version: updated.version, step: updated.step, replayed: wasReplayed(updated) },
     replay: { version: replay.version, replayed: wasReplayed(replay) },
     conflict,
+    mutated: { attempts: mutated.attempts, replayed: mutated.replayed, version: mutated.session.version },
+    context: mutated.session.context,
     deleted,
     after: after ?? null,
   };
