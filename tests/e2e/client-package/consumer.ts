@@ -12,7 +12,12 @@ import {
 } from '@session-service/client';
 
 const chatbot = new SessionClient({ lambda: new LambdaClient({}), stage: 'prod' });
-const website = new SessionHttpClient({ baseUrl: 'https://api.example.com', getToken: async () => 'token' });
+// The platform's fetch is what the client calls by default; passing it is allowed too.
+const website = new SessionHttpClient({
+  baseUrl: 'https://api.example.com',
+  getToken: async () => 'token',
+  fetch,
+});
 
 export async function turn(userId: string, messageId: string): Promise<MutateResult> {
   const { session, created } = await chatbot.createOrGet(userId);
