@@ -1,4 +1,5 @@
 /** The budgets, and the one place that decides whether a run meets them. */
+import type { ClientSizeResult } from './client-size.ts';
 import { type ImportTimes, SDK_ONLY } from './cold-start.ts';
 import type { OverheadRow } from './handler-overhead.ts';
 import type { BenchResult } from './report.ts';
@@ -24,6 +25,10 @@ export const BUDGETS = {
   sweepSpeedupLatencyMs: 20,
   /** Modelled WCU per write of a typical conversation (15 writes in 10 minutes). */
   conversationWcuPerWrite: 1.3,
+  /** The HTTP client bundled for the browser, minified and gzipped, in bytes (6 KiB). */
+  httpClientGzipBytes: 6 * 1024,
+  /** Bytes of client code (lib/client/) in any function bundle: none. */
+  clientBytesInFunctions: 0,
 } as const;
 
 export interface BudgetCheck {
@@ -160,6 +165,8 @@ export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
     });
   }
 
+  if (result.clientSize) checks.push(...clientSizeChecks(result.clientSize));
+
   if (result.load) {
     const failures = result.load.reduce((total, row) => total + row.errors + row.non2xx, 0);
     checks.push({
@@ -170,4 +177,26 @@ export function evaluateBudgets(result: BenchResult): BudgetCheck[] {
     });
   }
   return checks;
+}
+
+/** The client package's budgets: sizes, so each is judged exactly. */
+export function clientSizeChecks(result: ClientSizeResult): BudgetCheck[] {
+  const withClient = result.functions.filter((row) => row.clientBytes > BUDGETS.clientBytesInFunctions);
+  return [
+    {
+      name: 'HTTP client for the browser (minified, gzipped)',
+      figure: `${result.httpGzipBytes.toLocaleString('en-US')} bytes`,
+      limit: `≤ ${BUDGETS.httpClientGzipBytes.toLocaleString('en-US')} bytes`,
+      pass: result.httpGzipBytes <= BUDGETS.httpClientGzipBytes,
+    },
+    {
+      name: 'Client code (lib/client/) in the function bundles',
+      figure:
+        withClient.length === 0
+          ? `none in all ${result.functions.length} bundles`
+          : withClient.map((row) => `${row.name}: ${row.clientBytes} bytes`).join('; '),
+      limit: `= ${BUDGETS.clientBytesInFunctions} bytes`,
+      pass: withClient.length === 0 && result.functions.length > 0,
+    },
+  ];
 }

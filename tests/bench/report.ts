@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { CapacityPlan } from '../../lib/capacity/model.ts';
 import { BUDGETS, type BudgetCheck, importWithinBudget, overheadWithinBudget } from './budgets.ts';
+import { type ClientSizeResult, clientSizeSection } from './client-size.ts';
 import { type ColdStartResult, type ColdStartRow, SDK_ONLY } from './cold-start.ts';
 import type { OverheadResult } from './handler-overhead.ts';
 import type { LoadRow } from './load.ts';
@@ -34,6 +35,8 @@ export interface BenchResult {
   shardDistribution?: DistributionResult | undefined;
   /** The capacity model's plan for the target workload, for the write-cost table. */
   writeCost?: CapacityPlan | undefined;
+  /** The client package: the browser bundle's size, and client code in the function bundles. */
+  clientSize?: ClientSizeResult | undefined;
   wallMs: number;
 }
 
@@ -472,6 +475,8 @@ ${
 }
 
 ${result.writeCost ? writeCostSection(result.writeCost, BUDGETS.conversationWcuPerWrite) : ''}
+
+${result.clientSize ? clientSizeSection(result.clientSize, BUDGETS.httpClientGzipBytes) : ''}
 
 ${limitsSection(result)}
 

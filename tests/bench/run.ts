@@ -8,6 +8,7 @@ import { cpus, release, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ensureSessionsTable, startEmbeddedDynamo } from '../../lib/local/embedded-dynamodb.ts';
 import { evaluateBudgets } from './budgets.ts';
+import { measureClientSize } from './client-size.ts';
 import { measureColdStart } from './cold-start.ts';
 import { loadRuntime, measureHandlerOverhead } from './handler-overhead.ts';
 import { measureLoad } from './load.ts';
@@ -48,6 +49,9 @@ try {
   log(`[${elapsed()}] 4. cold start, ${plan.coldStart.processes} processes per bundle`);
   const coldStart = await measureColdStart({ ...plan.coldStart, log });
 
+  log(`[${elapsed()}] 9. the client package: browser bundle size, client code in the function bundles`);
+  const clientSize = await measureClientSize();
+
   const { latenciesMs, workers } = plan.sweepThroughput;
   log(
     `[${elapsed()}] 7. sweep throughput, ${workers.join(', ')} workers at ${latenciesMs.join(' and ')} ms per request`,
@@ -84,6 +88,7 @@ try {
     sweepThroughput,
     shardDistribution,
     writeCost: modelledWriteCost(),
+    clientSize,
     wallMs: performance.now() - started,
   };
 } catch (error) {

@@ -4,29 +4,17 @@
  * sends it back in If-Match. The page, browser-page.html, writes what it saw into window.results.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { localToken } from '../../lib/local/token.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-/** Why the browser tests cannot run here, or undefined when they can. */
-const CHROMIUM_MISSING = existsSync(CHROMIUM)
-  ? undefined
-  : `${CHROMIUM} is not installed (Debian package "chromium"; .ci/run installs it)`;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  CHROMIUM_MISSING,
+  type PageServer,
+  startPageServer,
+} from '../support/browser.ts';
 
 /** One call from the page: the If-Match it sent; the status, readable ETag and body, or the fetch error. */
 interface SeenCall {
@@ -55,22 +43,6 @@ interface Preflight {
   allowOrigin: string | undefined;
 }
 
-/** Serves browser-page.html at `/` on a port of its own, so the page has an origin the API is not on. */
-async function startPageServer(): Promise<{ server: Server; origin: string }> {
-  const html = readFileSync(new URL('./browser-page.html', import.meta.url));
-  const server = createServer((request, response) => {
-    if (request.method === 'GET' && new URL(request.url ?? '/', 'http://page').pathname === '/') {
-      response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      response.end(html);
-    } else {
-      response.writeHead(404).end();
-    }
-  });
-  server.listen(0, 'localhost');
-  await once(server, 'listening');
-  return { server, origin: `http://localhost:${(server.address() as AddressInfo).port}` };
-}
-
 const lowerCaseKeys = (headers: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
 
@@ -78,7 +50,7 @@ describe('the API from a page on another origin, in headless Chromium', () => {
   const apiUrl = inject('httpUrl');
   const userId = `wa:+44${randomUUID().replaceAll('-', '').slice(0, 10)}`;
   let browser: Browser | undefined;
-  let pageServer: { server: Server; origin: string } | undefined;
+  let pageServer: PageServer | undefined;
   let results: PageResults;
   const preflights: Preflight[] = [];
 
@@ -87,7 +59,13 @@ describe('the API from a page on another origin, in headless Chromium', () => {
       console.warn(`browser tests skipped: ${CHROMIUM_MISSING}`);
       return;
     }
-    pageServer = await startPageServer();
+    // The page has an origin of its own, not the API's.
+    pageServer = await startPageServer({
+      '/': {
+        contentType: 'text/html; charset=utf-8',
+        body: readFileSync(new URL('./browser-page.html', import.meta.url)),
+      },
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await browser.newPage();
 
@@ -119,10 +97,7 @@ describe('the API from a page on another origin, in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (pageServer) {
-      pageServer.server.closeAllConnections();
-      pageServer.server.close();
-    }
+    pageServer?.close();
   });
 
   it('runs the page on an origin other than the API’s, and the script completes', (ctx) => {

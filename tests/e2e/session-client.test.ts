@@ -7,7 +7,7 @@ import {
   SessionClient,
   ValidationError,
   VersionConflictError,
-} from '../../lib/client/session-client.ts';
+} from '../../lib/client/index.ts';
 
 const lambda = new LambdaClient({
   endpoint: inject('lambdaEndpoint'),

@@ -29,7 +29,7 @@ import {
   ValidationError,
   VersionConflictError,
   wasReplayed,
-} from '../../../lib/client/session-client.ts';
+} from '../../../lib/client/index.ts';
 
 const lambda = mockClient(LambdaClient);
 afterAll(() => lambda.restore());
