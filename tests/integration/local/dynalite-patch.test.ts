@@ -16,13 +16,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../../lib/store/dynamodb.ts';
 import {
   type EmbeddedDynamo,
   ensureSessionsTable,
   localDynamoClient,
   startEmbeddedDynamo,
 } from '../../../lib/local/embedded-dynamodb.ts';
+import { createDocumentClient } from '../../../lib/store/dynamodb.ts';
 import { uniqueUserId } from '../../support/dynamo.ts';
 
 const TABLE = 'dynalite-patch-sessions';
