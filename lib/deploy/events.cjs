@@ -97,6 +97,7 @@ module.exports = async ({ resolveVariable }) => {
             {
               Sid: 'AccountManagesRules',
               Effect: 'Allow',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders
               Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
               Action: RULE_ACTIONS,
               Resource: {
