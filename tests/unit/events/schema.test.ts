@@ -3,7 +3,7 @@
  * values, matches docs/events.schema.json, the schema docs/EVENTS.md publishes.
  */
 import { readFileSync } from 'node:fs';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { eventsOf } from '../../../lib/events/map-record.ts';
 import { toBusEntry } from '../../../lib/events/publish.ts';

@@ -82,7 +82,7 @@ describe('events handler', () => {
 
   it('stops at a record it cannot read, and names it and every later one', async () => {
     const { sent, invoke } = handlerWith();
-    const broken = { ...recordsOf('step')[0], eventName: 'TRUNCATE' } as DynamoDBRecord;
+    const broken = { ...recordsOf('step')[0], eventName: 'TRUNCATE' } as unknown as DynamoDBRecord;
     const records = [...recordsOf('create'), broken, ...recordsOf('booking')];
 
     const response = await invoke(records);
