@@ -171,6 +171,20 @@ describe('lifecycle events on moto: repository → stream → consumer → Event
     expect(JSON.stringify(delivered)).not.toContain('Alan Turing');
   });
 
+  it('on a moto serving one request at a time, 50 concurrent create-or-gets make one session and one event', async (ctx) => {
+    if (MOTO_MISSING) ctx.skip(MOTO_MISSING);
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, () => sessions.createOrGet('e2e:race', 'Website')),
+    );
+    const response = await consume(await reader.read());
+    const delivered = await drainQueue();
+
+    expect(new Set(outcomes.map((outcome) => outcome.session.sessionId)).size).toBe(1);
+    expect(outcomes.filter((outcome) => outcome.created)).toHaveLength(1);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(delivered.map((event) => event['detail-type'])).toEqual([DETAIL_TYPES.created]);
+  });
+
   it('publishes a redelivered batch again with the same event ids, so a consumer drops the copies', async (ctx) => {
     if (MOTO_MISSING) ctx.skip(MOTO_MISSING);
     await sessions.createOrGet('e2e:grace', 'Website');
