@@ -110,8 +110,11 @@ module.exports = async ({ resolveVariable }) => {
               Effect: 'Deny',
               Principal: '*',
               Action: 'events:*',
+              // The bus's ARN written out: a policy on the bus cannot refer to the bus itself.
               Resource: [
-                busArn,
+                {
+                  'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${busName}`,
+                },
                 {
                   'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${busName}/*`,
                 },
