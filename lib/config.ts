@@ -48,6 +48,10 @@ export interface Config {
   dynamodb: { requestTimeoutMs: number | undefined; maxAttempts: number };
   /** Deletes the sweep keeps in flight at once (SWEEP_CONCURRENCY). */
   sweepConcurrency: number;
+  /** The EventBridge bus the events consumer publishes to (EVENT_BUS_NAME); set only on that function. */
+  eventBusName: string | undefined;
+  /** Whether events carry booking values, not only which fields are set (EVENTS_INCLUDE_BOOKING). */
+  eventsIncludeBooking: boolean;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -119,6 +123,14 @@ export function activityBucketMsFrom(env: Env = process.env): number {
 export const DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS = 1_000;
 export const DEFAULT_DYNAMODB_MAX_ATTEMPTS = 3;
 
+/** `true` or `false`; unset or empty is `fallback`. Anything else throws, so a typo cannot turn data on. */
+export function envBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = envValue(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
 function endpointFrom(env: Env): string | undefined {
   const endpoint = envValue(env, 'DYNAMODB_ENDPOINT');
   if (endpoint === undefined) return undefined;
@@ -166,6 +178,17 @@ export function loadConfig(env: Env = process.env): Config {
       max: MAX_ACTIVITY_SHARDS,
     }),
     activityBucketMs: activityBucketMsFrom(env),
+    eventBusName:
+      envValue(env, 'EVENT_BUS_NAME') === undefined
+        ? undefined
+        : envText(
+            env,
+            'EVENT_BUS_NAME',
+            '',
+            /^[\w.-]{1,256}$/,
+            'an EventBridge bus name (A-Z a-z 0-9 _ . -)',
+          ),
+    eventsIncludeBooking: envBoolean(env, 'EVENTS_INCLUDE_BOOKING', false),
     dynamodb: {
       requestTimeoutMs:
         envValue(env, 'DYNAMODB_REQUEST_TIMEOUT_MS') === undefined

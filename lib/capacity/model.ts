@@ -19,6 +19,7 @@ import {
   SWEEP_CPU_MS_PER_DELETE,
   TABLE_UNITS,
 } from './constants.ts';
+import { eventsCost } from './events-cost.ts';
 
 export interface Workload {
   /** Sessions stored. */
@@ -405,6 +406,12 @@ export function planCapacity(input: Workload): CapacityPlan {
         (Math.max(0, sweepInvocations - SCHEDULER.freeInvocationsPerMonth) / 1e6) *
         SCHEDULER.usdPerMillionInvocations,
     },
+    // The lifecycle events: one stream record per write and per delete (lib/capacity/events-cost.ts).
+    ...eventsCost({
+      recordsPerMonth: writes + sweepDeletes,
+      seconds,
+      streamShards: Math.max(1, Math.ceil(tablePeakWriteUnits / DYNAMODB.partitionWriteUnits)),
+    }).lines,
   ];
   const monthlyCostUsd = Math.round(cost.reduce((total, line) => total + line.usd, 0) * 100) / 100;
 

@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       activityShards: 16,
       activityBucketMs: 3_600_000,
       dynamodb: { requestTimeoutMs: undefined, maxAttempts: 3 },
+      eventBusName: undefined,
+      eventsIncludeBooking: false,
     });
   });
 
@@ -34,6 +36,8 @@ describe('loadConfig', () => {
         DYNAMODB_REQUEST_TIMEOUT_MS: '1200',
         DYNAMODB_MAX_ATTEMPTS: '2',
         SWEEP_CONCURRENCY: '4',
+        EVENT_BUS_NAME: 'session-service-prod',
+        EVENTS_INCLUDE_BOOKING: 'true',
       }),
     ).toEqual({
       tableName: 't',
@@ -48,6 +52,8 @@ describe('loadConfig', () => {
       activityShards: 64,
       activityBucketMs: 15 * 60_000,
       dynamodb: { requestTimeoutMs: 1200, maxAttempts: 2 },
+      eventBusName: 'session-service-prod',
+      eventsIncludeBooking: true,
     });
   });
 
@@ -71,6 +77,8 @@ describe('loadConfig', () => {
     ['OWNER_CLAIM', ''],
     ['POWERTOOLS_SERVICE_NAME', ''],
     ['POWERTOOLS_METRICS_NAMESPACE', ''],
+    ['EVENT_BUS_NAME', ''],
+    ['EVENTS_INCLUDE_BOOKING', ''],
   ])('treats an empty %s as unset', (name, value) => {
     const env = { TABLE_NAME: 't', [name]: value };
     if (name === 'TABLE_NAME') expect(() => loadConfig(env)).toThrow(/TABLE_NAME/);
@@ -99,6 +107,16 @@ describe('loadConfig', () => {
       'a POWERTOOLS_METRICS_NAMESPACE over 255 characters',
       { POWERTOOLS_METRICS_NAMESPACE: 'n'.repeat(256) },
       'POWERTOOLS_METRICS_NAMESPACE',
+    ],
+    [
+      'an EVENT_BUS_NAME that is an ARN',
+      { EVENT_BUS_NAME: 'arn:aws:events:eu-west-1:1:event-bus/x' },
+      'EVENT_BUS_NAME',
+    ],
+    [
+      'an EVENTS_INCLUDE_BOOKING that is not true or false',
+      { EVENTS_INCLUDE_BOOKING: 'yes' },
+      'EVENTS_INCLUDE_BOOKING',
     ],
   ])('fails at load on %s, naming the variable', (_name, env, variable) => {
     const table = variable === 'TABLE_NAME' ? {} : { TABLE_NAME: 't' };

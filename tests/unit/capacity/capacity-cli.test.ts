@@ -37,7 +37,7 @@ describe('capacity command', () => {
     expect(code).toBe(0);
     expect(err).toBe('');
     const plan = JSON.parse(out);
-    expect(plan).toMatchObject({ activityShards: 8, sweepWorkers: 1, monthlyCostUsd: 110_464.21 });
+    expect(plan).toMatchObject({ activityShards: 8, sweepWorkers: 1, monthlyCostUsd: 163_816.75 });
     expect(plan.workload).toMatchObject({ sessions: 100_000_000, writesPerSecond: 20_000, backlog: 0 });
   });
 
@@ -49,7 +49,7 @@ describe('capacity command', () => {
     expect(out).toContain('RAISE API Gateway throttle quota per account, per Region: to 50,000');
     expect(out).toContain('backlog cleared in 19.1 h');
     expect(out).toContain('shards = ceil(2 × 5,111 / 1,000) = 11');
-    expect(out).toMatch(/\$110,464\.25 {2}total/);
+    expect(out).toMatch(/\$163,816\.79 {2}total/);
   });
 
   it.each([
