@@ -3,13 +3,15 @@
  * image, and every rule that depends on the item's format, is here: the mapping (./map-record.ts) works
  * on `StoredSession` only. When the stored format changes, this module is the one to adapt.
  *
- * Today's item (lib/session/session.ts): the public fields, `updatedAtExact` (exact last activity; an
- * older item holds it in `updatedAt`), `deletedAt` on a tombstone, and storage-only attributes (index
- * shard and bucket, TTL, write registers) that the events ignore.
+ * The item (lib/store/item.ts): the public fields (`updatedAt` is the exact last activity), `deletedAt`
+ * on a tombstone, and storage-only attributes (index shard and bucket, TTL, write registers) that the
+ * events ignore. An image is read through the store's `readItem`, so an older shape is upgraded and a
+ * newer one refused, exactly as the service reads it.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Booking, Context, Source } from '../session/schema.ts';
+import { readItem } from '../store/item.ts';
 
 /** A stream image as Lambda delivers it: attribute name to DynamoDB JSON. */
 export type StreamImage = Record<string, unknown>;
@@ -38,7 +40,7 @@ const READ = [
   'version',
   'createdAt',
   'updatedAt',
-  'updatedAtExact',
+  'schemaVersion',
   'step',
   'booking',
   'context',
@@ -66,7 +68,12 @@ export function decodeImage(image: StreamImage): StoredSession {
   for (const name of READ) {
     if (image[name] !== undefined) picked[name] = image[name] as AttributeValue;
   }
-  const item = unmarshall(picked);
+  let item: Record<string, unknown>;
+  try {
+    item = readItem(unmarshall(picked)) as unknown as Record<string, unknown>;
+  } catch (error) {
+    throw new UnreadableImageError(`the image cannot be read: ${(error as Error).message}`);
+  }
   const version = item.version;
   if (typeof version !== 'number') throw new UnreadableImageError('the image has no numeric version');
   const step = item.step;
@@ -76,7 +83,7 @@ export function decodeImage(image: StreamImage): StoredSession {
     source: text(item, 'source') as Source,
     version,
     createdAt: text(item, 'createdAt'),
-    updatedAt: typeof item.updatedAtExact === 'string' ? item.updatedAtExact : text(item, 'updatedAt'),
+    updatedAt: text(item, 'updatedAt'),
     step: typeof step === 'string' ? step : null,
     booking: object<Booking>(item.booking),
     context: object<Context>(item.context),

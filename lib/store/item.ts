@@ -38,10 +38,11 @@ export interface SessionItem {
 }
 
 /**
- * A tombstone of a plain delete keeps only the key, the sessionId (so that a create-or-get retried after
- * the delete knows it created that session), the registers and the index placement.
+ * A tombstone of a plain delete drops the session's data. It keeps the key, the identity fields (the
+ * sessionId tells a create-or-get retried after the delete that it created that session), the
+ * registers and the index placement, until TTL removes it.
  */
-export const TOMBSTONE_REMOVES = ['source', 'version', 'createdAt', 'step', 'booking', 'context'] as const;
+export const TOMBSTONE_REMOVES = ['step', 'booking', 'context'] as const;
 
 /**
  * One step of the stored shape, from version `n` to `n + 1`, applied in memory on read; the next write

@@ -2,7 +2,7 @@
  * The write registers: what a session remembers of its last writes, so that a write sent twice (the SDK
  * retrying after a lost answer, or a caller repeating an idempotency key or a callId) is applied once.
  *
- * Two shift registers of top-level binary attributes, updated inside the write itself: a recorded write
+ * Two shift registers of top-level string attributes, updated inside the write itself: a recorded write
  * moves the entries of its register one slot down (the oldest falls off) and puts itself in slot 0, on the
  * condition that its id begins no slot of that register.
  * - The key register `k0`…`k20` (KEY_REGISTER) holds keyed writes; only they shift it, so a website's
@@ -11,15 +11,15 @@
  *   id per call or one derived from the caller's callId; only that call's own retries look for it.
  * A create-or-get without a key records nothing: its candidate sessionId tells its own retries apart.
  *
- * An entry is 11 bytes: the write id (6), a hash of the request (3), and a 16-bit word holding a
- * per-request nonce (13 bits) and the operation (3 bits). The odds behind each length:
+ * An entry is 15 base64url characters: the write id (48 bits, 8 characters), a hash of the request (24
+ * bits, 4) and an 18-bit word (3) holding a per-request nonce (15 bits) and the operation (3 bits). Text,
+ * not binary: `begins_with` on a string is what every DynamoDB, local ones included, evaluates alike; the
+ * id fills whole characters, so it is a prefix of its entry. The odds behind each length:
  * - a new write's id equals one of the at most 21 ids of its register in that session with odds of
  *   21 / 2^48 ≈ 7.5e-14 per write; the write would then answer as already applied without being applied.
- *   At 20,000 writes/s that is about once in 21 years for a whole deployment. Six bytes, a multiple of
- *   three, also keep an id's base64 form a prefix of its entry's, which DynamoDB emulators that compare
- *   binary values as base64 text rely on;
+ *   At 20,000 writes/s that is about once in 21 years for a whole deployment;
  * - a key reused for another request goes unnoticed (answered as a replay, not refused) with odds 2^-24;
- * - a replay is reported as the request's own retry (no `replayed` mark) with odds 2^-13.
+ * - a replay is reported as the request's own retry (no `replayed` mark) with odds 2^-15.
  *
  * Lifetimes: the registers outlive a session (a tombstone and the replacement of a dead session keep
  * them), so an entry may belong to an earlier lifetime. The write that begins a lifetime copies each
@@ -59,14 +59,29 @@ export const LIFETIME_BOUNDARIES = { key: 'kBefore', retry: 'rBefore' } as const
 const OPERATION_CODES = { update: 1, clear: 2, delete: 3, createOrGet: 4 } as const;
 export type RecordedOperation = keyof typeof OPERATION_CODES;
 
-const ID_BYTES = 6;
-const REQUEST_HASH_BYTES = 3;
-const NONCE_BITS = 13;
-export const ENTRY_BYTES = ID_BYTES + REQUEST_HASH_BYTES + 2;
+/** Bits of each field; the id's and the hash's fill whole base64 characters (6 bits each). */
+const ID_BITS = 48;
+const REQUEST_HASH_BITS = 24;
+const NONCE_BITS = 15;
+const ID_CHARS = ID_BITS / 6;
+const REQUEST_HASH_CHARS = REQUEST_HASH_BITS / 6;
+/** Nonce and operation: 18 bits, 3 characters. */
+const WORD_CHARS = 3;
+export const ENTRY_CHARS = ID_CHARS + REQUEST_HASH_CHARS + WORD_CHARS;
 
-function hash(text: string, bytes: number): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(text).digest().subarray(0, bytes));
+/** The first `bits` of a SHA-256, as base64url (a whole number of characters). */
+function hash(text: string, bits: number): string {
+  return createHash('sha256')
+    .update(text)
+    .digest()
+    .subarray(0, bits / 8)
+    .toString('base64url');
 }
+
+const word = (value: number) =>
+  Buffer.from([value >>> 16, (value >>> 8) & 0xff, value & 0xff])
+    .toString('base64url')
+    .slice(1);
 
 /** JSON with object keys in a stable order, so equal requests hash equally whatever their key order. */
 function canonical(value: unknown): string {
@@ -82,9 +97,9 @@ function canonical(value: unknown): string {
 /** One logical write, as the registers know it. */
 export interface WriteIdentity {
   /** Hash of the idempotency key or callId, or random: what a register is searched for. */
-  writeId: Uint8Array;
+  writeId: string;
   /** Hash of what the request asks for: a key sent with another request is refused. */
-  requestHash: Uint8Array;
+  requestHash: string;
   /** Tells this request's own earlier attempt (a lost answer) from an earlier request with the same key. */
   nonce: number;
   /** Recorded in the key register (a key was given) rather than the retry register. */
@@ -106,34 +121,29 @@ export function writeIdentity(
 ): WriteIdentity {
   const writeId =
     idempotencyKey !== undefined
-      ? hash(`key:${idempotencyKey}`, ID_BYTES)
+      ? hash(`key:${idempotencyKey}`, ID_BITS)
       : callId !== undefined
-        ? hash(`call:${callId}`, ID_BYTES)
-        : new Uint8Array(randomBytes(ID_BYTES));
-  const nonceSource = callId === undefined ? randomBytes(2) : hash(`nonce:${callId}`, 2);
+        ? hash(`call:${callId}`, ID_BITS)
+        : randomBytes(ID_BITS / 8).toString('base64url');
+  const nonceSource =
+    callId === undefined ? randomBytes(2) : createHash('sha256').update(`nonce:${callId}`).digest();
   return {
     writeId,
-    requestHash: hash(canonical({ operation, request }), REQUEST_HASH_BYTES),
-    nonce: ((nonceSource[0] ?? 0) * 256 + (nonceSource[1] ?? 0)) >>> (16 - NONCE_BITS),
+    requestHash: hash(canonical({ operation, request }), REQUEST_HASH_BITS),
+    nonce: (((nonceSource[0] ?? 0) << 8) | (nonceSource[1] ?? 0)) >>> (16 - NONCE_BITS),
     keyed: idempotencyKey !== undefined,
     operation,
   };
 }
 
 /** The entry a write stores in slot 0 of its register. */
-export function writeEntry(write: WriteIdentity): Uint8Array {
-  const entry = new Uint8Array(ENTRY_BYTES);
-  entry.set(write.writeId, 0);
-  entry.set(write.requestHash, ID_BYTES);
-  const word = (write.nonce << 3) | OPERATION_CODES[write.operation];
-  entry[ENTRY_BYTES - 2] = word >>> 8;
-  entry[ENTRY_BYTES - 1] = word & 0xff;
-  return entry;
+export function writeEntry(write: WriteIdentity): string {
+  return write.writeId + write.requestHash + word((write.nonce << 3) | OPERATION_CODES[write.operation]);
 }
 
 /** An entry found in a stored item. */
 export interface RecordedWrite {
-  requestHash: Uint8Array;
+  requestHash: string;
   nonce: number;
   /** The operation that recorded it; undefined for a code this version does not know. */
   operation: RecordedOperation | undefined;
@@ -146,8 +156,11 @@ const REGISTERS = [
   [RETRY_REGISTER, LIFETIME_BOUNDARIES.retry],
 ] as const;
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) =>
-  a.byteLength === b.byteLength && a.every((byte, index) => byte === b[index]);
+/** The 18-bit word of an entry's last three characters. */
+const wordOf = (entry: string) => {
+  const bytes = Buffer.from(`A${entry.slice(ENTRY_CHARS - WORD_CHARS)}`, 'base64url');
+  return ((bytes[0] ?? 0) << 16) | ((bytes[1] ?? 0) << 8) | (bytes[2] ?? 0);
+};
 
 /**
  * The entry of `writeId` in a stored item, if either register still holds it (an id is only ever recorded
@@ -155,7 +168,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) =>
  */
 export function findRecordedWrite(
   item: Record<string, unknown> | undefined,
-  writeId: Uint8Array,
+  writeId: string,
 ): RecordedWrite | undefined {
   if (item === undefined) return undefined;
   for (const [slots, boundaryName] of REGISTERS) {
@@ -164,14 +177,14 @@ export function findRecordedWrite(
     let earlierLifetime = false;
     for (const name of slots) {
       const slot = item[name];
-      if (!(slot instanceof Uint8Array) || slot.byteLength !== ENTRY_BYTES) continue;
-      if (boundary instanceof Uint8Array && sameBytes(slot, boundary)) earlierLifetime = true;
-      if (!sameBytes(slot.subarray(0, ID_BYTES), writeId)) continue;
-      const word = ((slot[ENTRY_BYTES - 2] ?? 0) << 8) | (slot[ENTRY_BYTES - 1] ?? 0);
+      if (typeof slot !== 'string' || slot.length !== ENTRY_CHARS) continue;
+      if (slot === boundary) earlierLifetime = true;
+      if (!slot.startsWith(writeId)) continue;
+      const packed = wordOf(slot);
       return {
-        requestHash: slot.slice(ID_BYTES, ID_BYTES + REQUEST_HASH_BYTES),
-        nonce: word >>> 3,
-        operation: operationOfCode(word & 0b111),
+        requestHash: slot.slice(ID_CHARS, ID_CHARS + REQUEST_HASH_CHARS),
+        nonce: packed >>> 3,
+        operation: operationOfCode(packed & 0b111),
         earlierLifetime,
       };
     }
@@ -187,7 +200,7 @@ function operationOfCode(code: number): RecordedOperation | undefined {
 
 /** Whether a recorded entry was made by a request asking for the same thing as `write`. */
 export function sameRequest(recorded: RecordedWrite, write: WriteIdentity): boolean {
-  return sameBytes(recorded.requestHash, write.requestHash);
+  return recorded.requestHash === write.requestHash;
 }
 
 /** Entries recorded in a stored item, per register: what an export counts, never shows. */
@@ -195,7 +208,7 @@ export function recordedCounts(item: Record<string, unknown>): { keyed: number; 
   const count = (slots: Register) =>
     slots.filter((name) => {
       const slot = item[name];
-      return slot instanceof Uint8Array && slot.byteLength === ENTRY_BYTES;
+      return typeof slot === 'string' && slot.length === ENTRY_CHARS;
     }).length;
   return { keyed: count(KEY_REGISTER), unkeyed: count(RETRY_REGISTER) };
 }

@@ -15,6 +15,7 @@ import { TTL_PRINCIPAL } from '../../lib/events/stored-image.ts';
 import { DAY_MS, inactiveCutoff } from '../../lib/store/clock.ts';
 import { createDocumentClient } from '../../lib/store/dynamodb.ts';
 import { SessionRepository } from '../../lib/store/session-repository.ts';
+import { SessionIndex } from '../../lib/sweep/session-index.ts';
 import { startMoto } from './moto.ts';
 import { createStreamingTable, MOTO_REGION, StreamReader } from './moto-stream.ts';
 
@@ -46,6 +47,8 @@ async function record(): Promise<FixtureFile> {
     const repository = (activityShards = 16) =>
       new SessionRepository(doc, { tableName: TABLE, inactiveDays: INACTIVE_DAYS, clock, activityShards });
     const sessions = repository();
+    const index = (activityShards = 16) =>
+      new SessionIndex(doc, { tableName: TABLE, inactiveDays: INACTIVE_DAYS, clock, activityShards });
     const reader = new StreamReader(moto.endpoint, streamArn);
     const scenarios: Record<string, Scenario> = {};
     const scenario = async (name: string, description: string, act: () => Promise<unknown>) => {
@@ -130,18 +133,20 @@ async function record(): Promise<FixtureFile> {
     });
     await reader.read();
     await scenario('expire-by-sweep', "the sweep's delete of a session inactive past the window", () =>
-      sessions.deleteIfInactive(linus, sweepCutoff()),
+      index().deleteIfInactive(linus, sweepCutoff()),
     );
     await scenario(
       'replace-expired',
       'create-or-get on an expired session the sweep has not removed yet',
       () => sessions.createOrGet(margaret, 'Chatbot'),
     );
-    await scenario('delete-expired', "the user's delete of an expired session: its item is removed", () =>
-      sessions.delete(dennis),
+    await scenario(
+      'delete-expired',
+      "the user's delete of an expired session: nothing is written; the sweep removes it",
+      () => sessions.delete(dennis),
     );
     await scenario('purge-tombstone', "the sweep's delete of an old tombstone", () =>
-      sessions.deleteIfInactive(barbara, sweepCutoff()),
+      index().deleteIfInactive(barbara, sweepCutoff()),
     );
 
     // Erasure (the DeleteItem it will be) of a live session and of a recent tombstone.
@@ -158,13 +163,13 @@ async function record(): Promise<FixtureFile> {
     // A move of the index entry to another shard count.
     await scenario('shard-move', "the shard backfill's move of an index entry", async () => {
       const userId = ['fixture:ken', 'fixture:bjarne', 'fixture:guido'].find(
-        (id) => repository(16).currentShardOf(id) !== repository(64).currentShardOf(id),
+        (id) => index(16).currentShardOf(id) !== index(64).currentShardOf(id),
       ) as string;
       await sessions.createOrGet(userId, 'Website');
       await reader.read();
-      for await (const page of sessions.shardEntryPages(sessions.currentShardOf(userId))) {
+      for await (const page of index().shardEntryPages(index().currentShardOf(userId))) {
         const entry = page.entries.find((candidate) => candidate.userId === userId);
-        if (entry) await repository(64).moveToCurrentShard(entry);
+        if (entry) await index(64).moveToCurrentShard(entry);
       }
     });
 

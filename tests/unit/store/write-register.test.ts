@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ENTRY_BYTES,
+  ENTRY_CHARS,
   findRecordedWrite,
   KEY_REGISTER,
   KEY_SLOTS,
@@ -29,10 +29,22 @@ describe('write registers', () => {
     expect(writeIdentity('update', {}, undefined).keyed).toBe(false);
   });
 
-  it('an entry is 11 bytes, whatever the key', () => {
-    expect(ENTRY_BYTES).toBe(11);
-    expect(writeEntry(writeIdentity('createOrGet', {}, 'k'.repeat(255)))).toHaveLength(11);
-    expect(writeEntry(writeIdentity('delete', {}, undefined))).toHaveLength(11);
+  it('an entry is 15 base64url characters, whatever the key, and begins with its id', () => {
+    expect(ENTRY_CHARS).toBe(15);
+    const keyed = writeIdentity('createOrGet', {}, 'k'.repeat(255));
+    expect(writeEntry(keyed)).toMatch(/^[A-Za-z0-9_-]{15}$/);
+    expect(writeEntry(keyed).startsWith(keyed.writeId)).toBe(true);
+    expect(writeEntry(writeIdentity('delete', {}, undefined))).toHaveLength(15);
+  });
+
+  it('round-trips every nonce value', () => {
+    for (const nonce of [0, 1, 2 ** 14, 2 ** 15 - 1]) {
+      const write = { ...writeIdentity('clear', {}, 'k'), nonce };
+      expect(findRecordedWrite({ k0: writeEntry(write) }, write.writeId)).toMatchObject({
+        nonce,
+        operation: 'clear',
+      });
+    }
   });
 
   it('the request hash tells two requests apart whatever their key order', () => {
