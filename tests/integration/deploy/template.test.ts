@@ -357,7 +357,7 @@ describe('CloudFormation template from serverless package', () => {
       });
     });
 
-    it('bills per request, expires items on purgeAt and indexes keys only by shard and updatedAt', () => {
+    it('bills per request, expires items on purgeAt and indexes keys only by shard and updatedBucket', () => {
       const table = resource(prod, 'SessionsTable').Properties;
 
       expect(table.BillingMode).toBe('PAY_PER_REQUEST');
@@ -367,7 +367,7 @@ describe('CloudFormation template from serverless package', () => {
           IndexName: 'byUpdatedAt',
           KeySchema: [
             { AttributeName: 'activityShard', KeyType: 'HASH' },
-            { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+            { AttributeName: 'updatedBucket', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },

@@ -15,14 +15,14 @@ describe('sessionsTableDefinition', () => {
       AttributeDefinitions: expect.arrayContaining([
         { AttributeName: 'userId', AttributeType: 'S' },
         { AttributeName: 'activityShard', AttributeType: 'N' },
-        { AttributeName: 'updatedAt', AttributeType: 'S' },
+        { AttributeName: 'updatedBucket', AttributeType: 'N' },
       ]),
       GlobalSecondaryIndexes: [
         {
           IndexName: 'byUpdatedAt',
           KeySchema: [
             { AttributeName: 'activityShard', KeyType: 'HASH' },
-            { AttributeName: 'updatedAt', KeyType: 'RANGE' },
+            { AttributeName: 'updatedBucket', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
