@@ -9,6 +9,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { packageService, type Template } from '../../support/package-service.ts';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+// CloudFormation's own ${...} syntax, not JavaScript templates.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholder
+const DYNAMODB_ENDPOINT_SUB = 'dynamodb.${AWS::Region}.amazonaws.com';
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholder
+const SQS_ENDPOINT_SUB = 'sqs.${AWS::Region}.amazonaws.com';
 const READ = ['kms:Decrypt', 'kms:DescribeKey'];
 const WRITE = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'];
 /** Each function's use of the key, from its DynamoDB access: only readers read. */
@@ -102,7 +107,7 @@ describe('with kmsKeyArn', () => {
           Action: uses,
           Resource: KEY_ARN,
           Condition: {
-            StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'dynamodb.${AWS::Region}.amazonaws.com' } },
+            StringEquals: { 'kms:ViaService': { 'Fn::Sub': DYNAMODB_ENDPOINT_SUB } },
           },
         },
       ]);
@@ -117,7 +122,7 @@ describe('with kmsKeyArn', () => {
         Effect: 'Allow',
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
         Resource: KEY_ARN,
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'sqs.${AWS::Region}.amazonaws.com' } } },
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': SQS_ENDPOINT_SUB } } },
       },
     ]);
   });
