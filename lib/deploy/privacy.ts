@@ -76,7 +76,7 @@ export interface StageSettings {
 export type FunctionEnvironment = (functionName: string, region: string) => Promise<Env>;
 
 export const deployedFunctionEnvironment: FunctionEnvironment = async (functionName, region) => {
-  const lambda = new LambdaClient({ region });
+  const lambda = new LambdaClient({ region, maxAttempts: 5 });
   try {
     const { Environment } = await lambda.send(
       new GetFunctionConfigurationCommand({ FunctionName: functionName }),
@@ -136,19 +136,34 @@ export async function runPrivacyCommand(
   return sessions.erase(args.userId);
 }
 
-async function main(): Promise<void> {
-  const args = parsePrivacyArgs(process.argv.slice(2));
-  const settings = await stageSettings(args);
+/** What the command line runs on; tests give their own. */
+export interface PrivacyCliDependencies {
+  env: Env;
+  functionEnvironment: FunctionEnvironment;
+  print: (text: string) => void;
+}
+
+/** The whole command: parses `argv`, finds the stage and prints the answer as JSON. */
+export async function runPrivacyCli(
+  argv: readonly string[],
+  { env, functionEnvironment, print }: PrivacyCliDependencies = {
+    env: process.env,
+    functionEnvironment: deployedFunctionEnvironment,
+    print: console.log,
+  },
+): Promise<void> {
+  const args = parsePrivacyArgs(argv, env);
+  const settings = await stageSettings(args, env, functionEnvironment);
   const doc = createDocumentClient({ endpoint: settings.endpoint, region: settings.region, maxAttempts: 5 });
   try {
-    console.log(JSON.stringify(await runPrivacyCommand(args, settings, doc), null, 2));
+    print(JSON.stringify(await runPrivacyCommand(args, settings, doc), null, 2));
   } finally {
     doc.destroy();
   }
 }
 
 if (import.meta.main) {
-  main().catch((error: unknown) => {
+  runPrivacyCli(process.argv.slice(2)).catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   });

@@ -2,10 +2,15 @@
  * `npm run privacy`: the command line, the stage's settings (from its deployed function, or the local
  * stack's), and each command against the embedded DynamoDB.
  */
+
+import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import {
+  deployedFunctionEnvironment,
   type FunctionEnvironment,
   parsePrivacyArgs,
+  runPrivacyCli,
   runPrivacyCommand,
   STACK_DEFAULT_REGION,
   type StageSettings,
@@ -148,5 +153,43 @@ describe('runPrivacyCommand', () => {
       stage: 'prod',
       logId: logIdOf('wa:+447700900123', STAGE_KEY),
     });
+  });
+});
+
+describe('deployedFunctionEnvironment', () => {
+  it("reads the environment from the function's configuration, in its region", async () => {
+    const lambda = mockClient(LambdaClient);
+    lambda
+      .on(GetFunctionConfigurationCommand, { FunctionName: 'session-service-prod-exportUser' })
+      .resolves({ Environment: { Variables: { TABLE_NAME: 'session-service-prod-sessions' } } });
+    try {
+      expect(await deployedFunctionEnvironment('session-service-prod-exportUser', 'eu-west-1')).toEqual({
+        TABLE_NAME: 'session-service-prod-sessions',
+      });
+      expect(await lambda.call(0).thisValue.config.region()).toBe('eu-west-1');
+    } finally {
+      lambda.restore();
+    }
+  });
+});
+
+describe('runPrivacyCli', () => {
+  it('prints the answer of a command on the local stack as JSON', async () => {
+    const userId = uniqueUserId('wa:+447700900');
+    await repositoryFor(doc).createOrGet(userId);
+    const printed: string[] = [];
+    const dependencies = {
+      env: { DYNAMODB_ENDPOINT: endpoint(), TABLE_NAME: inject('tableName') },
+      functionEnvironment: async () => ({}),
+      print: (text: string) => printed.push(text),
+    };
+
+    await runPrivacyCli(['erase', userId, '--stage', 'dev', '--local'], dependencies);
+    await runPrivacyCli(['export', userId, '--stage', 'dev', '--local'], dependencies);
+
+    expect(printed.map((text) => JSON.parse(text))).toEqual([
+      { erased: true },
+      { userId, session: null, tombstone: null, rememberedWriteIds: { keyed: 0, unkeyed: 0 } },
+    ]);
   });
 });
