@@ -1,3 +1,5 @@
+import { DEVELOPMENT_LOG_ID_KEY, MIN_LOG_ID_KEY_CHARS } from './log-id.ts';
+
 /**
  * The shard values the sweep covers. Every shard count in use is at most this, so the sweep finds a
  * session whatever count it was written under, with no record of past counts. A query of an empty
@@ -129,6 +131,33 @@ export function envBoolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === undefined) return fallback;
   if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+/**
+ * LOG_ID_KEY: the HMAC key of the user's pseudonym in the logs (lib/log-id.ts), the stage's secret that
+ * CloudFormation resolves from Secrets Manager at deploy time. Read apart from `loadConfig`, by the
+ * session functions only: the operator's tools need none. Only against a local DynamoDB (DYNAMODB_ENDPOINT)
+ * may it be unset, and only there may it be the public development key.
+ */
+export function loadLogIdKey(env: Env = process.env): string {
+  const local = endpointFrom(env) !== undefined;
+  const key = envValue(env, 'LOG_ID_KEY');
+  if (key === undefined) {
+    if (local) return DEVELOPMENT_LOG_ID_KEY;
+    throw new Error('Missing required environment variable LOG_ID_KEY');
+  }
+  if (key.startsWith('{{resolve:')) {
+    throw new Error(
+      'LOG_ID_KEY is an unresolved dynamic reference: deploy with CloudFormation, or set the key',
+    );
+  }
+  if (key.length < MIN_LOG_ID_KEY_CHARS) {
+    throw new Error(`LOG_ID_KEY must be at least ${MIN_LOG_ID_KEY_CHARS} characters`);
+  }
+  if (key === DEVELOPMENT_LOG_ID_KEY && !local) {
+    throw new Error('LOG_ID_KEY is the public development key: set the stage its own');
+  }
+  return key;
 }
 
 function endpointFrom(env: Env): string | undefined {

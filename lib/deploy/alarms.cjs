@@ -5,6 +5,7 @@
 
 const metricNames = require('../handlers/metric-names.json');
 const { dashboardBody } = require('./dashboard.cjs');
+const { encryption, stageKmsKeyArn } = require('./encryption.cjs');
 
 const DAY_SECONDS = 86_400;
 /** CloudWatch's limits on Period × EvaluationPeriods: a day below hourly periods, seven days above. */
@@ -177,6 +178,12 @@ module.exports = async ({ resolveVariable }) => {
         },
       },
     };
+  }
+  // Under the stage's customer-managed key (lib/deploy/encryption.cjs), the topic needs no key of its own.
+  const kmsKeyArn = await stageKmsKeyArn(resolveVariable);
+  if (!topicArn && kmsKeyArn) {
+    delete resources.AlarmTopicKey;
+    Object.assign(resources.AlarmTopic.Properties, encryption(kmsKeyArn).topic());
   }
   outputs.AlarmTopicArn = { Description: 'Where the alarms notify', Value: topic };
   if (email) {

@@ -8,6 +8,8 @@ const FUNCTION_ACCESS = {
   update: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
   clear: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem'] },
   delete: { table: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'] },
+  erase: { table: ['dynamodb:DeleteItem'] },
+  exportUser: { table: ['dynamodb:GetItem'] },
   sweep: { table: ['dynamodb:DeleteItem'], index: ['dynamodb:Query'] },
 };
 
@@ -15,10 +17,10 @@ const FUNCTION_ACCESS = {
 const MAX_ACTIVITY_SHARDS = 256;
 
 /** Session functions that may get reserved concurrency (the stage parameter `reservedConcurrency`). */
-const SESSION_FUNCTIONS = ['createOrGet', 'getSession', 'update', 'clear', 'delete'];
+const SESSION_FUNCTIONS = ['createOrGet', 'getSession', 'update', 'clear', 'delete', 'erase', 'exportUser'];
 
 /** Functions the chatbot Lambda may invoke directly. */
-const CHATBOT_FUNCTIONS = ['createOrGet', 'getSession', 'update', 'clear', 'delete'];
+const CHATBOT_FUNCTIONS = ['createOrGet', 'getSession', 'update', 'clear', 'delete', 'erase', 'exportUser'];
 
 const capitalised = (name) => name.charAt(0).toUpperCase() + name.slice(1);
 
@@ -292,3 +294,6 @@ module.exports = async ({ resolveVariable }) => {
     },
   };
 };
+
+/** Read by lib/deploy/data-protection.cjs, which grants each role the key use its access needs. */
+module.exports.FUNCTION_ACCESS = FUNCTION_ACCESS;

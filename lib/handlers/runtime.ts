@@ -6,12 +6,15 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
-import { loadConfig } from '../config.ts';
+import { loadConfig, loadLogIdKey } from '../config.ts';
 import { createDocumentClient } from '../store/dynamodb.ts';
 import { SessionRepository } from '../store/session-repository.ts';
 import { SessionIndex } from '../sweep/session-index.ts';
 
 export const config = loadConfig();
+
+/** The key of the user's pseudonym in the session functions' logs; checked at cold start like the rest. */
+export const logIdKey = loadLogIdKey();
 
 export const logger = new Logger({ serviceName: config.serviceName });
 

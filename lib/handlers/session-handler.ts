@@ -12,6 +12,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Config } from '../config.ts';
 import { UnavailableError } from '../errors.ts';
+import { logIdOf } from '../log-id.ts';
 import type { SessionRepository } from '../store/session-repository.ts';
 import { toErrorBody } from './error-response.ts';
 import {
@@ -46,6 +47,45 @@ export interface SessionHandlerDependencies {
   config: Pick<Config, 'ownerClaim'>;
   logger: Logger;
   metrics: Metrics;
+  /** The HMAC key of the user's pseudonym in the logs (LOG_ID_KEY). */
+  logIdKey: string;
+}
+
+/**
+ * The user id a request names, as it arrives (the decoded path parameter, or the payload's `userId`),
+ * before any validation: a request refused for its input is traced like any other. Undefined when there
+ * is none to read.
+ */
+function requestedUserId(event: unknown): string | undefined {
+  if (isHttpEvent(event)) {
+    const raw = event.pathParameters?.userId;
+    if (raw === undefined) return undefined;
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  const userId = (event as { userId?: unknown } | null)?.userId;
+  return typeof userId === 'string' ? userId : undefined;
+}
+
+/**
+ * Puts the user's pseudonym (`logId`, lib/log-id.ts) on every line the request logs, and never the id:
+ * an operator holding the key finds one person's requests (`npm run privacy -- log-id <userId>`).
+ * The logger's `resetKeys` drops it when the invocation ends. At DEBUG, every request also logs one line,
+ * so a stage can be traced request by request while it needs to.
+ */
+function pseudonymousLogs(logger: Logger, logIdKey: string): MiddlewareObj<unknown, Response> {
+  return {
+    before: async (request) => {
+      const userId = requestedUserId(request.event);
+      if (userId !== undefined) logger.appendKeys({ logId: logIdOf(userId, logIdKey) });
+    },
+    after: async () => {
+      logger.debug('request answered');
+    },
+  };
 }
 
 /** Answers every failure in the caller's shape: an HTTP error response, or an `ok: false` envelope. */
@@ -79,6 +119,7 @@ export function sessionHandler<Input, Result>(
     config = runtime.config,
     logger = runtime.logger,
     metrics,
+    logIdKey = runtime.logIdKey,
   } = dependencies;
   const loadMetrics = metrics ? async () => metrics : runtime.loadMetrics;
   return (
@@ -90,6 +131,7 @@ export function sessionHandler<Input, Result>(
       },
     })
       .use(injectLambdaContext(logger, { resetKeys: true }))
+      .use(pseudonymousLogs(logger, logIdKey))
       // Before the error responder, so that it counts the response the responder has made.
       .use(operationMetrics(loadMetrics, operation.name))
       .use(errorResponder(logger))

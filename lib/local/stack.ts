@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { DEVELOPMENT_LOG_ID_KEY } from '../log-id.ts';
 import { type EmbeddedDynamo, ensureSessionsTable, startEmbeddedDynamo } from './embedded-dynamodb.ts';
 import { LOCAL_TABLE_NAME } from './table-definition.ts';
 import { LOCAL_JWT } from './token.ts';
@@ -92,6 +93,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       LAMBDA_PORT: String(options.lambdaPort),
       JWT_ISSUER_URL: LOCAL_JWT.issuer,
       JWT_AUDIENCE: LOCAL_JWT.audience,
+      LOG_ID_KEY: DEVELOPMENT_LOG_ID_KEY,
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',

@@ -358,6 +358,18 @@ export const invokePayloads = {
   ),
   clear: z.lazy(() => z.strictObject(versionedUserFields(), NOT_OBJECT)),
   delete: z.lazy(() => z.strictObject(versionedUserFields(), NOT_OBJECT)),
+  // Unconditional: erase takes no precondition, and its key and callId only make a repeat welcome.
+  erase: z.lazy(() =>
+    z.strictObject(
+      {
+        userId: userId(),
+        idempotencyKey: z.optional(idempotencyKey()),
+        callId: z.optional(idempotencyKey()),
+      },
+      NOT_OBJECT,
+    ),
+  ),
+  exportUser: z.lazy(() => z.strictObject({ userId: userId() }, NOT_OBJECT)),
 };
 
 export const sweepInputSchema = z.lazy(() =>

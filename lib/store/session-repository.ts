@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS } from '../config.ts';
 import {
   IdempotencyKeyReusedError,
@@ -18,11 +18,12 @@ import {
   sourceSchema,
   userIdSchema,
 } from '../session/schema.ts';
-import type { Session } from '../session/session.ts';
+import type { Session, UserExport } from '../session/session.ts';
 import { type ActivityTimes, activityTimes, type Clock, inactiveCutoff, systemClock } from './clock.ts';
 import type { Precondition } from './conditions.ts';
 import { isConditionFailed, translateDynamoError } from './dynamo-errors.ts';
 import { isLive, readItem, type SessionItem, toSession } from './item.ts';
+import { eraseRequest, exportOfItem, exportRequest } from './privacy-requests.ts';
 import {
   clearRequest,
   createOrGetRequest,
@@ -383,4 +384,35 @@ export class SessionRepository {
     this.#doc.send(command).catch((error: unknown) => {
       throw translateDynamoError(error);
     })) as DynamoDBDocumentClient['send'];
+
+  /**
+   * Erases everything stored about the user at once, in one unconditional DeleteItem: the session (live
+   * or expired) or its tombstone, the write registers, and so the `byUpdatedAt` index entry. Idempotent
+   * by nature: a retry or a repeat finds nothing and succeeds the same. `erased` tells whether an item was
+   * there (false on the SDK's retry of an erase whose answer was lost). Afterwards update, clear and delete
+   * find no item and answer NotFoundError (their conditions require a live item, so none recreates it),
+   * and create-or-get starts a new session. `idempotencyKey` and `callId` are validated, not recorded:
+   * there is nothing left to record them in, and nothing to tell apart.
+   */
+  async erase(
+    userId: string,
+    options: Pick<WriteOptions, 'idempotencyKey' | 'callId'> = {},
+  ): Promise<{ erased: boolean }> {
+    const id = parseInput(userIdSchema, userId, 'userId');
+    this.#key(options.idempotencyKey);
+    this.#callId(options.callId);
+    const { Attributes } = await this.#send(new DeleteCommand(eraseRequest(this.#table, id)));
+    return { erased: Attributes !== undefined };
+  }
+
+  /**
+   * Everything stored about the user, as one JSON document (one strongly consistent GetItem): the
+   * session's fields and timestamps, whether a tombstone exists and when it goes, and how many write ids
+   * are remembered (counted, never shown).
+   */
+  async exportUser(userId: string): Promise<UserExport> {
+    const id = parseInput(userIdSchema, userId, 'userId');
+    const { Item } = await this.#send(new GetCommand(exportRequest(this.#table, id)));
+    return exportOfItem(id, Item, this.#inactiveDays, inactiveCutoff(this.#clock(), this.#inactiveDays));
+  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { ensureSessionsTable, localDynamoClient } from '../../lib/local/embedded-dynamodb.ts';
 import { type Clock, DAY_MS } from '../../lib/store/clock.ts';
@@ -99,4 +99,22 @@ export async function storedItem(
     }),
   );
   return Item;
+}
+
+/** The `byUpdatedAt` index entries of `userId` in one shard (the embedded DynamoDB updates it at once). */
+export async function indexEntriesOf(
+  doc: DynamoDBDocumentClient,
+  userId: string,
+  activityShard: number,
+  tableName = inject('tableName'),
+): Promise<Record<string, unknown>[]> {
+  const { Items = [] } = await doc.send(
+    new QueryCommand({
+      TableName: tableName,
+      IndexName: 'byUpdatedAt',
+      KeyConditionExpression: 'activityShard = :shard',
+      ExpressionAttributeValues: { ':shard': activityShard },
+    }),
+  );
+  return Items.filter((item) => item.userId === userId);
 }

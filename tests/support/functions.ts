@@ -1,5 +1,5 @@
 /**
- * Loads the five session functions by module, the way the Lambda runtime does, keyed like their files.
+ * Loads the session functions by module, the way the Lambda runtime does, keyed like their files.
  * After `vi.resetModules()` it loads them afresh, as a new container would.
  */
 import {
@@ -14,12 +14,14 @@ import {
 } from './lambda-events.ts';
 
 export async function loadFunctions(): Promise<Record<FunctionName, LambdaHandler>> {
-  const [createOrGet, get, update, clear, remove] = await Promise.all([
+  const [createOrGet, get, update, clear, remove, erase, exportUser] = await Promise.all([
     import('../../functions/create-or-get.ts'),
     import('../../functions/get-session.ts'),
     import('../../functions/update.ts'),
     import('../../functions/clear.ts'),
     import('../../functions/delete.ts'),
+    import('../../functions/erase.ts'),
+    import('../../functions/export-user.ts'),
   ]);
   const asLambda = (handler: unknown) => handler as LambdaHandler;
   return {
@@ -28,10 +30,12 @@ export async function loadFunctions(): Promise<Record<FunctionName, LambdaHandle
     update: asLambda(update.handler),
     clear: asLambda(clear.handler),
     delete: asLambda(remove.handler),
+    erase: asLambda(erase.handler),
+    'export-user': asLambda(exportUser.handler),
   };
 }
 
-/** The five functions, called in-process with an HTTP API event or a direct-invocation payload. */
+/** The session functions, called in-process with an HTTP API event or a direct-invocation payload. */
 export async function functionCallers() {
   const fns = await loadFunctions();
   return {

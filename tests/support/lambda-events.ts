@@ -13,7 +13,14 @@ export type Method = 'PUT' | 'GET' | 'PATCH' | 'POST' | 'DELETE';
 export const METHODS: readonly Method[] = ['PUT', 'GET', 'PATCH', 'POST', 'DELETE'];
 
 /** The function behind each route, named like its module in functions/. */
-export type FunctionName = 'create-or-get' | 'get-session' | 'update' | 'clear' | 'delete';
+export type FunctionName =
+  | 'create-or-get'
+  | 'get-session'
+  | 'update'
+  | 'clear'
+  | 'delete'
+  | 'erase'
+  | 'export-user';
 export const FUNCTION_OF: Record<Method, FunctionName> = {
   PUT: 'create-or-get',
   GET: 'get-session',
@@ -54,6 +61,8 @@ export interface HttpRequestOptions {
   rawUserId?: string | null;
   /** The JWT `sub` claim; null sends no claims at all. Defaults to the user id. */
   sub?: string | null;
+  /** The route's path after `/sessions/{userId}`; POST defaults to `/clear`, the others to none. */
+  suffix?: '' | '/clear' | '/erase';
   /** The raw body text (or base64 text when `isBase64Encoded`). */
   body?: string;
   /** A body to send as JSON; an alternative to `body`. */
@@ -72,7 +81,7 @@ export function httpEvent(
   options: HttpRequestOptions = {},
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const rawUserId = options.rawUserId === undefined ? encodeURIComponent(userId) : options.rawUserId;
-  const suffix = method === 'POST' ? '/clear' : '';
+  const suffix = options.suffix ?? (method === 'POST' ? '/clear' : '');
   const path = `/sessions/${rawUserId ?? ''}${suffix}`;
   const sub = options.sub === undefined ? userId : options.sub;
   const now = Date.now();

@@ -24,6 +24,7 @@ export interface Resource {
   Type: string;
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  DependsOn?: string | string[];
   Properties: Record<string, unknown>;
 }
 

@@ -16,6 +16,8 @@ export interface ApiRequest {
   rawBody?: string;
   headers?: Record<string, string>;
   path?: string;
+  /** The documented route the answer is checked against; the method's route by default. */
+  route?: string;
 }
 
 const ROUTES: Record<string, string> = {
@@ -32,7 +34,7 @@ const ROUTES: Record<string, string> = {
  * and every header the document marks required.
  */
 export async function api(method: string, userId: string, request: ApiRequest = {}): Promise<ApiResponse> {
-  const route = ROUTES[method] as string;
+  const route = request.route ?? (ROUTES[method] as string);
   const path = request.path ?? route.replace('{userId}', encodeURIComponent(userId));
   const headers: Record<string, string> = { ...request.headers };
   const token = request.token === undefined ? localToken(userId) : request.token;

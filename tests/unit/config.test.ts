@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { envInt, loadConfig, requiredEnv } from '../../lib/config.ts';
+import { envInt, loadConfig, loadLogIdKey, requiredEnv } from '../../lib/config.ts';
+import { DEVELOPMENT_LOG_ID_KEY } from '../../lib/log-id.ts';
 
 describe('loadConfig', () => {
   it('reads the settings, with defaults for the optional ones', () => {
@@ -121,6 +122,29 @@ describe('loadConfig', () => {
   ])('fails at load on %s, naming the variable', (_name, env, variable) => {
     const table = variable === 'TABLE_NAME' ? {} : { TABLE_NAME: 't' };
     expect(() => loadConfig({ ...table, ...env })).toThrow(variable);
+  });
+});
+
+describe('loadLogIdKey', () => {
+  it("reads the stage's key", () => {
+    expect(loadLogIdKey({ LOG_ID_KEY: 'k'.repeat(32) })).toBe('k'.repeat(32));
+  });
+
+  it('takes the public development key only against a local DynamoDB, when none is set', () => {
+    expect(loadLogIdKey({ DYNAMODB_ENDPOINT: 'http://localhost:8000' })).toBe(DEVELOPMENT_LOG_ID_KEY);
+  });
+
+  it.each([
+    ['a missing LOG_ID_KEY on AWS', {}, 'Missing required environment variable LOG_ID_KEY'],
+    [
+      'a dynamic reference CloudFormation did not resolve',
+      { LOG_ID_KEY: '{{resolve:secretsmanager:session-service/prod/log-id-key}}' },
+      'unresolved dynamic reference',
+    ],
+    ['a key shorter than 32 characters', { LOG_ID_KEY: 'k'.repeat(31) }, 'at least 32 characters'],
+    ['the development key on AWS', { LOG_ID_KEY: DEVELOPMENT_LOG_ID_KEY }, 'public development key'],
+  ])('fails at load on %s', (_name, env, message) => {
+    expect(() => loadLogIdKey(env)).toThrow(message);
   });
 });
 

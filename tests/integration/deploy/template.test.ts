@@ -33,6 +33,8 @@ const FUNCTIONS = {
     id: 'Delete',
     grants: ['dynamodb:DeleteItem on table', 'dynamodb:GetItem on table', 'dynamodb:UpdateItem on table'],
   },
+  erase: { id: 'Erase', grants: ['dynamodb:DeleteItem on table'] },
+  exportUser: { id: 'ExportUser', grants: ['dynamodb:GetItem on table'] },
   sweep: { id: 'Sweep', grants: ['dynamodb:DeleteItem on table', 'dynamodb:Query on index'] },
   // The events consumer (lib/deploy/events.cjs): the table's stream, the bus and its dead-letter queue.
   publishEvents: {
@@ -392,6 +394,7 @@ describe('CloudFormation template from serverless package', () => {
         'GET /sessions/{userId}',
         'PATCH /sessions/{userId}',
         'POST /sessions/{userId}/clear',
+        'POST /sessions/{userId}/erase',
         'PUT /sessions/{userId}',
       ]);
       for (const [, route] of routes) {

@@ -35,7 +35,15 @@ import { assertMatchesOpenApi } from '../../support/openapi.ts';
 
 const doc = testDocumentClient();
 const owner = uniqueUserId('fuzz');
-const FUNCTIONS: FunctionName[] = ['create-or-get', 'get-session', 'update', 'clear', 'delete'];
+const FUNCTIONS: FunctionName[] = [
+  'create-or-get',
+  'get-session',
+  'update',
+  'clear',
+  'delete',
+  'erase',
+  'export-user',
+];
 
 let handlers: Record<FunctionName, LambdaHandler>;
 let table: Awaited<ReturnType<typeof isolatedTable>>;
@@ -348,6 +356,8 @@ const PAYLOAD_OF: Record<FunctionName, fc.Arbitrary<Record<string, unknown>>> = 
   ),
   clear: versioned,
   delete: versioned,
+  erase: fc.record({ userId: invokeUserId }),
+  'export-user': fc.record({ userId: invokeUserId }),
 };
 const anyPayload = fc.oneof(
   {

@@ -172,6 +172,8 @@ const INVOKE_PAYLOAD: Record<FunctionName, (userId: string) => Record<string, un
   update: (userId) => ({ userId, ...JSON.parse(PATCH_BODY) }),
   clear: (userId) => ({ userId }),
   delete: (userId) => ({ userId }),
+  erase: (userId) => ({ userId }),
+  'export-user': (userId) => ({ userId }),
 };
 
 async function invoke(container: Container, fn: FunctionName, userId: string) {

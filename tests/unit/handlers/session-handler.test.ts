@@ -3,6 +3,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
 import { NotFoundError, ValidationError } from '../../../lib/errors.ts';
 import { type SessionOperation, sessionHandler } from '../../../lib/handlers/session-handler.ts';
+import { logIdOf } from '../../../lib/log-id.ts';
 import type { SessionRepository } from '../../../lib/store/session-repository.ts';
 import { httpEvent, lambdaContext, readHttp } from '../../support/lambda-events.ts';
 
@@ -85,5 +86,53 @@ describe('sessionHandler', () => {
     const answer = readHttp(await handler(httpEvent('GET', USER), lambdaContext(600)));
     expect(answer.status).toBe(503);
     expect(answer.json).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+  });
+
+  describe('pseudonymous logs', () => {
+    const KEY = 'a-stage-key-of-at-least-thirty-two-chars';
+    function pseudonymised() {
+      const logger = new Logger({ logLevel: 'SILENT' });
+      const appended = vi.spyOn(logger, 'appendKeys');
+      const operation: SessionOperation<unknown, string> = {
+        name: 'getSession',
+        fromHttp: () => 'x',
+        fromInvoke: () => 'x',
+        run: async () => 'done',
+        toHttp: () => ({ status: 204 }),
+        toInvoke: () => ({ ok: true }),
+      };
+      const handler = sessionHandler(operation, {
+        repository,
+        config: { ownerClaim: 'sub' },
+        logger,
+        metrics,
+        logIdKey: KEY,
+      });
+      return { handler, appended };
+    }
+
+    it.each([
+      ['the decoded path', httpEvent('GET', USER), USER],
+      [
+        'a path that does not decode, as it came',
+        httpEvent('GET', USER, { rawUserId: '%E0%A4%A' }),
+        '%E0%A4%A',
+      ],
+      ['the invoke payload', { userId: USER }, USER],
+    ])("puts the keyed hash of the user id from %s on the request's lines", async (_name, event, userId) => {
+      const { handler, appended } = pseudonymised();
+      await handler(event, lambdaContext());
+      expect(appended).toHaveBeenCalledWith({ logId: logIdOf(userId, KEY) });
+    });
+
+    it.each([
+      ['an HTTP event without the path parameter', httpEvent('GET', USER, { rawUserId: null })],
+      ['a payload without a string userId', { userId: 42 }],
+      ['a null payload', null],
+    ])('adds nothing for %s', async (_name, event) => {
+      const { handler, appended } = pseudonymised();
+      await handler(event, lambdaContext());
+      expect(appended).not.toHaveBeenCalled();
+    });
   });
 });
