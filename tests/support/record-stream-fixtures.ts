@@ -8,7 +8,6 @@
  * gives TTL deletions (marked `derived`).
  */
 import { writeFileSync } from 'node:fs';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { eventsOf } from '../../lib/events/map-record.ts';
 import { TTL_PRINCIPAL } from '../../lib/events/stored-image.ts';
@@ -65,8 +64,6 @@ async function record(): Promise<FixtureFile> {
       }
     };
     const sweepCutoff = () => inactiveCutoff(new Date(), INACTIVE_DAYS);
-    const erase = (userId: string) => doc.send(new DeleteCommand({ TableName: TABLE, Key: { userId } }));
-
     // One user through a lifetime of changes.
     const ada = 'fixture:ada';
     await scenario('create', 'create-or-get of a new user, from the chatbot', () =>
@@ -149,7 +146,7 @@ async function record(): Promise<FixtureFile> {
       index().deleteIfInactive(barbara, sweepCutoff()),
     );
 
-    // Erasure (the DeleteItem it will be) of a live session and of a recent tombstone.
+    // Erasure of a live session and of a recent tombstone.
     const alan = 'fixture:alan';
     const edsger = 'fixture:edsger';
     await sessions.createOrGet(alan, 'Website');
@@ -157,8 +154,8 @@ async function record(): Promise<FixtureFile> {
     await sessions.createOrGet(edsger, 'Website');
     await sessions.delete(edsger);
     await reader.read();
-    await scenario('erase', 'erasure of a live session: its item removed at once', () => erase(alan));
-    await scenario('erase-tombstone', 'erasure of a recent tombstone', () => erase(edsger));
+    await scenario('erase', 'erasure of a live session: its item removed at once', () => sessions.erase(alan));
+    await scenario('erase-tombstone', 'erasure of a recent tombstone', () => sessions.erase(edsger));
 
     // A move of the index entry to another shard count.
     await scenario('shard-move', "the shard backfill's move of an index entry", async () => {
