@@ -5,7 +5,7 @@
  * Two shift registers of top-level string attributes, updated inside the write itself: a recorded write
  * moves the entries of its register one slot down (the oldest falls off) and puts itself in slot 0, on the
  * condition that its id begins no slot of that register.
- * - The key register `k0`…`k20` (KEY_REGISTER) holds keyed writes; only they shift it, so a website's
+ * - The key register `k0`…`kk` (KEY_REGISTER: slots 0 to 20, numbered in base 36) holds keyed writes; only they shift it, so a website's
  *   unkeyed writes never push a key out.
  * - The retry register `r0`…`r7` (RETRY_REGISTER) holds unkeyed updates, clears and deletes, by a random
  *   id per call or one derived from the caller's callId; only that call's own retries look for it.
@@ -45,9 +45,10 @@ export const RETRY_SLOTS = 8;
 /** A register's slot names, newest first. */
 export type Register = readonly [newest: string, ...older: string[]];
 
+/** Slot names: the register's letter and the slot's number in base 36, so every name is 2 characters. */
 const register = (prefix: string, slots: number): Register => [
   `${prefix}0`,
-  ...Array.from({ length: slots - 1 }, (_, slot) => `${prefix}${slot + 1}`),
+  ...Array.from({ length: slots - 1 }, (_, slot) => `${prefix}${(slot + 1).toString(36)}`),
 ];
 export const KEY_REGISTER: Register = register('k', KEY_SLOTS);
 export const RETRY_REGISTER: Register = register('r', RETRY_SLOTS);

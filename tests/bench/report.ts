@@ -3,17 +3,16 @@
  * budgets. The full run writes it to docs/BENCHMARKS.md, so prose and figures always come together.
  */
 import { readFileSync } from 'node:fs';
-import type { CapacityPlan } from '../../lib/capacity/model.ts';
 import { BUDGETS, type BudgetCheck, importWithinBudget, overheadWithinBudget } from './budgets.ts';
 import { type ClientSizeResult, clientSizeSection } from './client-size.ts';
 import { type ColdStartResult, type ColdStartRow, SDK_ONLY } from './cold-start.ts';
+import { type ConversationCost, conversationSection } from './conversation-cost.ts';
 import type { OverheadResult } from './handler-overhead.ts';
 import type { LoadRow } from './load.ts';
 import { CHECK_PLAN, FULL_PLAN, type Plan } from './plan.ts';
 import { type DistributionResult, shardDistributionSection } from './shard-distribution.ts';
 import type { SweepCostResult } from './sweep-cost.ts';
 import { type SweepThroughputResult, sweepThroughputSection } from './sweep-throughput.ts';
-import { writeCostSection } from './write-cost.ts';
 
 export interface Machine {
   cpu: string;
@@ -33,8 +32,8 @@ export interface BenchResult {
   load: LoadRow[] | undefined;
   sweepThroughput?: SweepThroughputResult | undefined;
   shardDistribution?: DistributionResult | undefined;
-  /** The capacity model's plan for the target workload, for the write-cost table. */
-  writeCost?: CapacityPlan | undefined;
+  /** The 40-message keyed conversation: item bytes and WCU per write. */
+  conversation?: ConversationCost | undefined;
   /** The client package: the browser bundle's size, and client code in the function bundles. */
   clientSize?: ClientSizeResult | undefined;
   wallMs: number;
@@ -474,7 +473,7 @@ ${
     : ''
 }
 
-${result.writeCost ? writeCostSection(result.writeCost, BUDGETS.conversationWcuPerWrite) : ''}
+${result.conversation ? conversationSection(result.conversation, { itemBytes: BUDGETS.conversationItemBytes, wcuPerWrite: BUDGETS.conversationWcuPerWrite }) : ''}
 
 ${result.clientSize ? clientSizeSection(result.clientSize, BUDGETS.httpClientGzipBytes) : ''}
 

@@ -10,6 +10,7 @@ import { ensureSessionsTable, startEmbeddedDynamo } from '../../lib/local/embedd
 import { evaluateBudgets } from './budgets.ts';
 import { measureClientSize } from './client-size.ts';
 import { measureColdStart } from './cold-start.ts';
+import { measureConversation } from './conversation-cost.ts';
 import { loadRuntime, measureHandlerOverhead } from './handler-overhead.ts';
 import { measureLoad } from './load.ts';
 import { CHECK_PLAN, FULL_PLAN } from './plan.ts';
@@ -17,8 +18,8 @@ import { type BenchResult, budgetTable, renderReport } from './report.ts';
 import { measureShardDistribution } from './shard-distribution.ts';
 import { measureSweepCost } from './sweep-cost.ts';
 import { measureSweepThroughput } from './sweep-throughput.ts';
-import { modelledWriteCost } from './write-cost.ts';
 
+const CONVERSATION_TABLE = 'bench-conversation';
 const REPORT_FILE = fileURLToPath(new URL('../../docs/BENCHMARKS.md', import.meta.url));
 const HANDLER_TABLE = 'session-bench-handlers';
 
@@ -40,6 +41,10 @@ try {
     inactiveDays: runtime.config.inactiveDays,
     ...plan.handler,
   });
+
+  log(`[${elapsed()}] 8. write cost of a 40-message chatbot conversation`);
+  await ensureSessionsTable(dynamo.endpoint, CONVERSATION_TABLE);
+  const conversation = await measureConversation(runtime.documentClient, CONVERSATION_TABLE);
 
   log(`[${elapsed()}] 3. sweep cost on ${plan.sweep.sizes.join(' and ')} sessions`);
   const sweep = await measureSweepCost({ endpoint: dynamo.endpoint, ...plan.sweep, log });
@@ -87,7 +92,7 @@ try {
     load,
     sweepThroughput,
     shardDistribution,
-    writeCost: modelledWriteCost(),
+    conversation,
     clientSize,
     wallMs: performance.now() - started,
   };

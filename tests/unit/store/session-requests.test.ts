@@ -27,9 +27,12 @@ const plan = (overrides: Partial<WritePlan> = {}): WritePlan => ({
   ...overrides,
 });
 
-/** A register's condition, one clause per slot: the key register `k*`, the retry register `r*`. */
+/** A register's condition, one clause per slot (numbered in base 36): the key register `k*`, the retry register `r*`. */
 const notRecorded = (prefix: string, slots: number) =>
-  Array.from({ length: slots }, (_, slot) => `NOT begins_with(#${prefix}${slot}, :writeId)`).join(' AND ');
+  Array.from(
+    { length: slots },
+    (_, slot) => `NOT begins_with(#${prefix}${slot.toString(36)}, :writeId)`,
+  ).join(' AND ');
 
 /** DynamoDB refuses a request that declares a name or value its expressions do not use, or uses an undeclared one. */
 function expectDeclaredAsUsed(request: UpdateCommandInput) {

@@ -14,9 +14,9 @@ import {
 } from '../../../lib/store/write-register.ts';
 
 describe('write registers', () => {
-  it('name 21 key slots k0…k20 and 8 retry slots r0…r7', () => {
+  it('name 21 key slots k0…kk (base 36) and 8 retry slots r0…r7', () => {
     expect([KEY_SLOTS, RETRY_SLOTS]).toEqual([21, 8]);
-    expect([KEY_REGISTER[0], KEY_REGISTER.at(-1)]).toEqual(['k0', 'k20']);
+    expect([KEY_REGISTER[0], KEY_REGISTER.at(-1)]).toEqual(['k0', 'kk']);
     expect([RETRY_REGISTER[0], RETRY_REGISTER.at(-1)]).toEqual(['r0', 'r7']);
   });
 
@@ -70,7 +70,7 @@ describe('write registers', () => {
       nonce: unkeyed.nonce,
       operation: 'clear',
     });
-    expect(findRecordedWrite({ k20: writeEntry(keyed) }, keyed.writeId)).toBeDefined();
+    expect(findRecordedWrite({ kk: writeEntry(keyed) }, keyed.writeId)).toBeDefined();
     expect(findRecordedWrite(item, writeIdentity('update', {}, 'msg-2').writeId)).toBeUndefined();
     expect(findRecordedWrite(undefined, keyed.writeId)).toBeUndefined();
   });
