@@ -11,26 +11,25 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Booking, Context, Source } from '../session/schema.ts';
-import { readItem } from '../store/item.ts';
+import { readItem, type SessionItem } from '../store/item.ts';
 
 /** A stream image as Lambda delivers it: attribute name to DynamoDB JSON. */
 export type StreamImage = Record<string, unknown>;
 
-/** What the events read of one image of a session item. */
-export interface StoredSession {
-  userId: string;
-  sessionId: string;
-  source: Source;
-  version: number;
-  createdAt: string;
-  /** The exact last activity (ISO 8601 with milliseconds). */
-  updatedAt: string;
-  step: string | null;
-  booking: Booking;
-  context: Context;
-  /** Set on a tombstone: the session was deleted at this time and holds no data. */
-  deletedAt?: string;
-}
+/** What the events read of one image of a session item: its public fields and tombstone mark. */
+export type StoredSession = Pick<
+  SessionItem,
+  | 'userId'
+  | 'sessionId'
+  | 'source'
+  | 'version'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'step'
+  | 'booking'
+  | 'context'
+  | 'deletedAt'
+>;
 
 /** The attributes decoded; storage-only ones (registers, shard, bucket, TTL) are never unmarshalled. */
 const READ = [

@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS } from '../config.ts';
 import {
   IdempotencyKeyReusedError,
   keyUsedBy,
@@ -19,7 +18,7 @@ import {
   userIdSchema,
 } from '../session/schema.ts';
 import type { Session, UserExport } from '../session/session.ts';
-import { type ActivityTimes, activityTimes, type Clock, inactiveCutoff, systemClock } from './clock.ts';
+import { type ActivityTimes, activityTimes, type Clock, inactiveCutoff } from './clock.ts';
 import type { Precondition } from './conditions.ts';
 import { isConditionFailed, translateDynamoError } from './dynamo-errors.ts';
 import { isLive, readItem, type SessionItem, toSession } from './item.ts';
@@ -33,19 +32,9 @@ import {
   updateRequest,
   type WritePlan,
 } from './session-requests.ts';
+import { type StoreOptions, storeSettings } from './store-options.ts';
 import { classifyFailure, failedItem, type WriteFailure } from './write-failure.ts';
 import { type RecordedOperation, writeIdentity } from './write-register.ts';
-
-export interface SessionRepositoryOptions {
-  tableName: string;
-  /** Days without activity after which a session is gone for every operation. */
-  inactiveDays: number;
-  clock?: Clock;
-  /** Shards of the `byUpdatedAt` index that writes use (config `activityShards`). */
-  activityShards?: number;
-  /** Length of an activity bucket in milliseconds (config `activityBucketMs`). */
-  activityBucketMs?: number;
-}
 
 /** How a caller makes a write conditional and safe to send again. */
 export interface WriteOptions extends Precondition {
@@ -113,13 +102,14 @@ export class SessionRepository {
   readonly #activityShards: number;
   readonly #activityBucketMs: number;
 
-  constructor(doc: DynamoDBDocumentClient, options: SessionRepositoryOptions) {
+  constructor(doc: DynamoDBDocumentClient, options: StoreOptions) {
+    const settings = storeSettings(options);
     this.#doc = doc;
-    this.#table = options.tableName;
-    this.#inactiveDays = options.inactiveDays;
-    this.#clock = options.clock ?? systemClock;
-    this.#activityShards = options.activityShards ?? DEFAULT_ACTIVITY_SHARDS;
-    this.#activityBucketMs = options.activityBucketMs ?? DEFAULT_ACTIVITY_BUCKET_MS;
+    this.#table = settings.tableName;
+    this.#inactiveDays = settings.inactiveDays;
+    this.#clock = settings.clock;
+    this.#activityShards = settings.activityShards;
+    this.#activityBucketMs = settings.activityBucketMs;
   }
 
   get tableName(): string {

@@ -163,17 +163,23 @@ export function createOrGetRequest(
     ],
     conditions: [`attribute_not_exists(#userId) OR (${IS_LIVE})`, ...record.conditions],
     names: record.names,
-    values: {
-      ':sessionId': candidateSessionId,
-      ':source': source,
-      ':one': 1,
-      ':null': null,
-      ':empty': {},
-      ...touchValues(plan.times),
-      ...record.values,
-    },
+    values: newSessionValues(candidateSessionId, source, plan),
     returnValues: 'ALL_NEW',
   });
+}
+
+/** The values of a write that may start a session: its candidate sessionId and channel, empty data. */
+function newSessionValues(candidateSessionId: string, source: Source, plan: WritePlan) {
+  return {
+    ':sessionId': candidateSessionId,
+    ':source': source,
+    ':one': 1,
+    ':null': null,
+    ':empty': {},
+    ':none': null,
+    ...touchValues(plan.times),
+    ...recordWrite(plan.write).values,
+  };
 }
 
 /** Marks where a new lifetime begins in each register: its newest entry so far (none: it is empty). */
@@ -213,16 +219,7 @@ export function replaceDeadRequest(
     // Never over a tombstone of this very candidate: that is this call's own session, since deleted.
     conditions: [IS_DEAD_OR_MISSING, 'NOT #sessionId = :sessionId', ...record.conditions],
     names: record.names,
-    values: {
-      ':sessionId': candidateSessionId,
-      ':source': source,
-      ':one': 1,
-      ':null': null,
-      ':empty': {},
-      ':none': null,
-      ...touchValues(plan.times),
-      ...record.values,
-    },
+    values: newSessionValues(candidateSessionId, source, plan),
     returnValues: 'ALL_NEW',
   });
 }

@@ -9,10 +9,11 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { DEFAULT_ACTIVITY_BUCKET_MS, DEFAULT_ACTIVITY_SHARDS, MAX_ACTIVITY_SHARDS } from '../config.ts';
-import { type Clock, inactiveBucketBound, inactiveCutoff, systemClock } from '../store/clock.ts';
+import { MAX_ACTIVITY_SHARDS } from '../config.ts';
+import { type Clock, inactiveBucketBound, inactiveCutoff } from '../store/clock.ts';
 import { isConditionFailed, translateDynamoError } from '../store/dynamo-errors.ts';
 import { activityShardOf } from '../store/shard.ts';
+import { type StoreOptions, storeSettings } from '../store/store-options.ts';
 import {
   deleteIfInactiveRequest,
   inactiveQueryRequest,
@@ -20,17 +21,6 @@ import {
   shardEntriesRequest,
 } from './index-requests.ts';
 import { mergeAsync } from './merge-async.ts';
-
-export interface SessionIndexOptions {
-  tableName: string;
-  /** Days without activity after which a session is gone for every operation. */
-  inactiveDays: number;
-  clock?: Clock;
-  /** Shards of the `byUpdatedAt` index that writes use (config `activityShards`). */
-  activityShards?: number;
-  /** Length of an activity bucket in milliseconds (config `activityBucketMs`). */
-  activityBucketMs?: number;
-}
 
 /** Which index shards a read of inactive sessions covers. */
 export interface InactivePagesOptions {
@@ -89,13 +79,14 @@ export class SessionIndex {
   readonly #activityShards: number;
   readonly #activityBucketMs: number;
 
-  constructor(doc: DynamoDBDocumentClient, options: SessionIndexOptions) {
+  constructor(doc: DynamoDBDocumentClient, options: StoreOptions) {
+    const settings = storeSettings(options);
     this.#doc = doc;
-    this.#table = options.tableName;
-    this.#inactiveDays = options.inactiveDays;
-    this.#clock = options.clock ?? systemClock;
-    this.#activityShards = options.activityShards ?? DEFAULT_ACTIVITY_SHARDS;
-    this.#activityBucketMs = options.activityBucketMs ?? DEFAULT_ACTIVITY_BUCKET_MS;
+    this.#table = settings.tableName;
+    this.#inactiveDays = settings.inactiveDays;
+    this.#clock = settings.clock;
+    this.#activityShards = settings.activityShards;
+    this.#activityBucketMs = settings.activityBucketMs;
   }
 
   /**

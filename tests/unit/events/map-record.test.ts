@@ -58,7 +58,7 @@ describe('eventsOf', () => {
       ['expire-by-sweep', [DETAIL_TYPES.expired]],
       ['expire-by-ttl', [DETAIL_TYPES.expired]],
       ['replace-expired', [DETAIL_TYPES.expired, DETAIL_TYPES.created]],
-      ['delete-expired', [DETAIL_TYPES.expired]],
+      ['delete-expired', []],
       ['purge-tombstone', []],
       ['erase', [DETAIL_TYPES.erased]],
       ['erase-tombstone', [DETAIL_TYPES.erased]],

@@ -11,17 +11,16 @@ const image = {
   source: { S: 'Website' },
   version: { N: '3' },
   createdAt: { S: '2026-12-01T10:00:00.000Z' },
-  updatedAt: { S: '2026-12-01T11:00:00.000Z' },
-  updatedAtExact: { S: '2026-12-01T11:20:30.123Z' },
-  expiresAt: { S: '2026-12-31T11:20:30.123Z' },
+  updatedAt: { S: '2026-12-01T11:20:30.123Z' },
+  schemaVersion: { N: '1' },
   step: { S: 'confirm' },
   booking: { M: { name: { S: 'Ada' }, partySize: { N: '2' } } },
   context: { M: { language: { S: 'en' } } },
-  // Storage only: index placement, TTL, write registers (binary in Lambda's JSON: base64).
+  // Storage only: index placement, TTL, write registers.
   activityShard: { N: '7' },
+  updatedBucket: { N: '1796119200000' },
   purgeAt: { N: '1798000000' },
-  w0: { S: 'k:abc|u|…' },
-  k0: { B: 'AAECAw==' },
+  k0: { S: 'q7Vd9x0aBcDeFgH' },
   r0: { NULL: true },
 };
 
@@ -40,10 +39,11 @@ describe('decodeImage', () => {
     });
   });
 
-  it('takes updatedAt as the last activity of an item without updatedAtExact', () => {
-    const { updatedAtExact: _, ...older } = image;
-
-    expect(decodeImage(older).updatedAt).toBe('2026-12-01T11:00:00.000Z');
+  it.each([
+    ['a newer shape', { N: '2' }],
+    ['no shape', undefined],
+  ])('refuses an item of %s, as the service does', (_name, schemaVersion) => {
+    expect(() => decodeImage({ ...image, schemaVersion })).toThrow(UnreadableImageError);
   });
 
   it('reads a tombstone: deletedAt set, no data', () => {
