@@ -154,8 +154,8 @@ describe('export by direct invocation', () => {
           source: 'Chatbot',
           version: 2,
           createdAt: item.createdAt,
-          updatedAt: item.updatedAtExact,
-          expiresAt: item.expiresAt,
+          updatedAt: item.updatedAt,
+          expiresAt: new Date(Date.parse(String(item.updatedAt)) + 30 * 86_400_000).toISOString(),
           step: null,
           booking: { name: 'Ada Lovelace', phone: '+447700900123' },
           context: {},
@@ -163,7 +163,7 @@ describe('export by direct invocation', () => {
           purgeAt: new Date(Number(item.purgeAt) * 1000).toISOString(),
         },
         tombstone: null,
-        rememberedWriteIds: { keyed: 0, unkeyed: 2 },
+        rememberedWriteIds: { keyed: 0, unkeyed: 1 },
       },
     });
   });
