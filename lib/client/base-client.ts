@@ -8,12 +8,12 @@ import { markReplayed, wasReplayed } from './held.ts';
 import {
   type Answer,
   type Call,
+  type CallOptions,
   checkedPatch,
   type KeyOption,
   newKey,
   type Transport,
   usedByUpdate,
-  type WriteOptions,
 } from './requests.ts';
 import { backoff, CONFLICT_RETRY, type RetryOptions, retryOf, type Timing, timingOf } from './retry.ts';
 import type { Patch, Session, SessionRef, Source } from './types.ts';
@@ -46,7 +46,7 @@ export type KeyPolicy = 'caller' | 'every write';
 
 type Answered = Extract<Answer, { ok: true }>;
 
-export abstract class BaseSessionClient<Options extends WriteOptions = WriteOptions> {
+export abstract class BaseSessionClient<Options extends CallOptions = CallOptions> {
   readonly #transport: Transport;
   readonly #keys: KeyPolicy;
   readonly #retry: Required<RetryOptions>;
@@ -96,7 +96,7 @@ export abstract class BaseSessionClient<Options extends WriteOptions = WriteOpti
    */
   async update(session: SessionRef, patch: Patch, options?: KeyOption): Promise<Session>;
   async update(userId: string, patch: Patch, options?: Options): Promise<Session>;
-  async update(target: string | SessionRef, patch: Patch, options: WriteOptions = {}): Promise<Session> {
+  async update(target: string | SessionRef, patch: Patch, options: CallOptions = {}): Promise<Session> {
     const fields = checkedPatch(patch);
     return this.#written(await this.#send(this.#write('update', target, options, fields)));
   }
@@ -104,7 +104,7 @@ export abstract class BaseSessionClient<Options extends WriteOptions = WriteOpti
   /** Empties step, booking and context. Conditioned like `update`. Throws NotFoundError or VersionConflictError. */
   async clear(session: SessionRef, options?: KeyOption): Promise<Session>;
   async clear(userId: string, options?: Options): Promise<Session>;
-  async clear(target: string | SessionRef, options: WriteOptions = {}): Promise<Session> {
+  async clear(target: string | SessionRef, options: CallOptions = {}): Promise<Session> {
     return this.#written(await this.#send(this.#write('clear', target, options)));
   }
 
@@ -114,13 +114,29 @@ export abstract class BaseSessionClient<Options extends WriteOptions = WriteOpti
    */
   async delete(session: SessionRef, options?: KeyOption): Promise<boolean>;
   async delete(userId: string, options?: Options): Promise<boolean>;
-  async delete(target: string | SessionRef, options: WriteOptions = {}): Promise<boolean> {
+  async delete(target: string | SessionRef, options: CallOptions = {}): Promise<boolean> {
     try {
       return (await this.#send(this.#write('delete', target, options))).deleted === true;
     } catch (error) {
       if (error instanceof NotFoundError) return false;
       throw error;
     }
+  }
+
+  /**
+   * Erases everything stored about the user at once: the session or its tombstone, and its index entry.
+   * Idempotent by nature: a retry or a repeat finds nothing and succeeds the same. A write that comes
+   * after it answers NotFoundError; createOrGet starts a new session.
+   */
+  async erase(userId: string, options: KeyOption = {}): Promise<void> {
+    const idempotencyKey = this.#keyOf(options);
+    await this.#send({
+      operation: 'erase',
+      userId,
+      fields: {},
+      condition: {},
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
   }
 
   /**
@@ -186,7 +202,7 @@ export abstract class BaseSessionClient<Options extends WriteOptions = WriteOpti
   #write(
     operation: 'update' | 'clear' | 'delete',
     target: string | SessionRef,
-    options: WriteOptions,
+    options: CallOptions,
     fields: Record<string, unknown> = {},
   ): Call {
     const held = typeof target === 'string' ? undefined : target;

@@ -33,7 +33,7 @@ export interface SessionHttpClientOptions extends ClientOptions {
  * Over HTTP a condition is an entity tag, which names a version of one lifetime of the session: a write
  * on a user id is conditioned on both fields, or on neither.
  */
-export type HttpWriteOptions = KeyOption &
+export type HttpCallOptions = KeyOption &
   (
     | { expectedVersion?: undefined; expectedSessionId?: undefined }
     | { expectedVersion: number; expectedSessionId: string }
@@ -48,6 +48,7 @@ const ROUTES: Record<Operation, { method: string; path: string }> = {
   update: { method: 'PATCH', path: '' },
   clear: { method: 'POST', path: '/clear' },
   delete: { method: 'DELETE', path: '' },
+  erase: { method: 'POST', path: '/erase' },
 };
 
 /**
@@ -71,7 +72,7 @@ const GATEWAY_CODES: Record<number, string> = {
  * Every write is keyed: with the caller's key, or one the client makes for the action. So a write whose
  * answer was lost can be resent and applies once, and `mutate` sends the same key on every attempt.
  */
-export class SessionHttpClient extends BaseSessionClient<HttpWriteOptions> {
+export class SessionHttpClient extends BaseSessionClient<HttpCallOptions> {
   constructor(options: SessionHttpClientOptions) {
     super(new HttpTransport(options), 'every write', options);
   }
@@ -170,6 +171,7 @@ function answerOf(
   const replayed = headers.get('Idempotent-Replayed') === 'true';
   if (status >= 200 && status < 300) {
     if (operation === 'delete') return { ok: true, deleted: true, replayed };
+    if (operation === 'erase') return { ok: true, replayed };
     if (!isObject(body)) {
       return {
         ok: false,

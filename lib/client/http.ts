@@ -5,7 +5,7 @@
 export * from '../errors.ts';
 export {
   type FetchLike,
-  type HttpWriteOptions,
+  type HttpCallOptions,
   SessionHttpClient,
   type SessionHttpClientOptions,
 } from './http-client.ts';

@@ -3,7 +3,7 @@ import { type ErrorDetail, keyUsedBy, ValidationError } from '../errors.ts';
 import type { Patch, Session, SessionRef } from './types.ts';
 
 /** The service's operations; each client method, Lambda function and HTTP route has one of these names. */
-export type Operation = 'createOrGet' | 'getSession' | 'update' | 'clear' | 'delete';
+export type Operation = 'createOrGet' | 'getSession' | 'update' | 'clear' | 'delete' | 'erase';
 
 export interface KeyOption {
   /**
@@ -22,7 +22,7 @@ export interface Condition {
   expectedSessionId?: string;
 }
 
-export interface WriteOptions extends KeyOption, Condition {}
+export interface CallOptions extends KeyOption, Condition {}
 
 /** One call of an operation, as a client hands it to its transport. */
 export interface Call {
@@ -38,7 +38,14 @@ export interface Call {
 
 /** What the service answered, whichever way it was reached. */
 export type Answer =
-  | { ok: true; session?: Session; created?: boolean; deleted?: boolean; replayed?: boolean }
+  | {
+      ok: true;
+      session?: Session;
+      created?: boolean;
+      deleted?: boolean;
+      replayed?: boolean;
+      export?: unknown;
+    }
   | { ok: false; error: { code?: unknown; message?: unknown; details?: unknown } };
 
 /** Sends one call; throws only when no answer came (the transport's own failures, as typed errors). */

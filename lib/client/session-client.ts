@@ -10,13 +10,14 @@ import {
   LambdaClient,
   TooManyRequestsException,
 } from '@aws-sdk/client-lambda';
-import { InternalError, UnavailableError } from '../errors.ts';
+import { errorFromBody, InternalError, UnavailableError } from '../errors.ts';
 import { BaseSessionClient, type ClientOptions } from './base-client.ts';
-import type { Answer, Call, Operation, Transport, WriteOptions } from './requests.ts';
+import type { Answer, Call, CallOptions, Operation, Transport } from './requests.ts';
 import { definedOnly } from './retry.ts';
+import type { UserExport } from './types.ts';
 
 /** The deployed function names; each is also the name of the client method that invokes it. */
-export type SessionFunction = Operation;
+export type SessionFunction = Operation | 'exportUser';
 
 export interface SessionClientOptions extends ClientOptions {
   /** The Lambda client to invoke with; a default one for the environment's region if omitted. */
@@ -28,15 +29,38 @@ export interface SessionClientOptions extends ClientOptions {
   functionNames?: Partial<Record<SessionFunction, string>>;
 }
 
-const FUNCTIONS: SessionFunction[] = ['createOrGet', 'getSession', 'update', 'clear', 'delete'];
+const FUNCTIONS: SessionFunction[] = [
+  'createOrGet',
+  'getSession',
+  'update',
+  'clear',
+  'delete',
+  'erase',
+  'exportUser',
+];
 
 /**
  * Writes are keyed only when the caller gives a key (the inbound message's id): an unkeyed write still
  * applies once per call, as every invocation carries a `callId` of its own.
  */
-export class SessionClient extends BaseSessionClient<WriteOptions> {
+export class SessionClient extends BaseSessionClient<CallOptions> {
+  readonly #transport: LambdaTransport;
+
   constructor(options: SessionClientOptions = {}) {
-    super(new LambdaTransport(options), 'caller', options);
+    const transport = new LambdaTransport(options);
+    super(transport, 'caller', options);
+    this.#transport = transport;
+  }
+
+  /**
+   * Everything the service holds about the user, as one JSON document (a person's request to see their
+   * data): the session's fields and timestamps, any tombstone and when it goes, and how many write ids
+   * are remembered, never the ids. Over invoke only: the website has no route for it.
+   */
+  async exportUser(userId: string): Promise<UserExport> {
+    const answer = await this.#transport.invoke('exportUser', { userId });
+    if (!answer.ok) throw errorFromBody(answer.error);
+    return answer.export as UserExport;
   }
 }
 
@@ -61,14 +85,18 @@ class LambdaTransport implements Transport {
    * after the request's, so that they win.
    */
   async send(call: Call): Promise<Answer> {
-    const functionName = this.#names[call.operation];
-    const payload = {
+    return this.invoke(call.operation, {
       ...call.fields,
       userId: call.userId,
       ...definedOnly(call.condition),
       ...(call.idempotencyKey === undefined ? {} : { idempotencyKey: call.idempotencyKey }),
       ...(call.operation === 'getSession' ? {} : { callId: crypto.randomUUID() }),
-    };
+    });
+  }
+
+  /** Invokes one function with `payload` and returns its envelope. */
+  async invoke(name: SessionFunction, payload: Record<string, unknown>): Promise<Answer> {
+    const functionName = this.#names[name];
     let response: InvokeCommandOutput;
     try {
       response = await this.#lambda.send(

@@ -41,6 +41,17 @@ export interface Session {
   context: Context;
 }
 
+/** Everything the service holds about one user, as JSON. Write ids are counted, never shown. */
+export interface UserExport {
+  userId: string;
+  /** The session's fields and timestamps, or null when none is stored (none, or only a tombstone). */
+  session: (Session & { live: boolean; purgeAt: string }) | null;
+  /** What a delete leaves: when the session was deleted and when the tombstone is removed. */
+  tombstone: { deletedAt: string; purgeAt: string } | null;
+  /** How many ids of earlier writes the item remembers, per register (keyed and unkeyed writes). */
+  rememberedWriteIds: { keyed: number; unkeyed: number };
+}
+
 /** A booking patch: a value sets the field, null removes it. */
 export type BookingPatch = { [K in keyof Booking]?: Booking[K] | null };
 

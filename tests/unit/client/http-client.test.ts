@@ -510,3 +510,19 @@ describe('SessionHttpClient', () => {
     });
   });
 });
+
+describe('SessionHttpClient erase', () => {
+  it('posts to the erase route with a key of its own, and resends under that key after a 503', async () => {
+    const { client, sent } = testClient([failure(503, 'UNAVAILABLE'), { status: 204 }]);
+
+    await client.erase(USER);
+
+    expect(sent.map((request) => [request.method, request.url])).toEqual([
+      ['POST', `${BASE}/sessions/${encodeURIComponent(USER)}/erase`],
+      ['POST', `${BASE}/sessions/${encodeURIComponent(USER)}/erase`],
+    ]);
+    const keys = sent.map((request) => request.headers['Idempotency-Key']);
+    expect(keys[0]).toBeDefined();
+    expect(keys[1]).toBe(keys[0]);
+  });
+});

@@ -647,3 +647,40 @@ describe('SessionClient', () => {
     });
   });
 });
+
+describe('SessionClient privacy calls', () => {
+  it('erase invokes the erase function with the key and a callId of its own', async () => {
+    lambda.on(InvokeCommand).resolves(answer({ ok: true }));
+    const { client } = testClient();
+
+    await client.erase(USER, { idempotencyKey: 'erase-1' });
+
+    const [call] = invocations();
+    expect(call?.functionName).toBe('session-service-test-erase');
+    expect(call?.payload).toMatchObject({ userId: USER, idempotencyKey: 'erase-1' });
+    expect(call?.payload.callId).toMatch(UUID);
+  });
+
+  it('exportUser invokes exportUser with the userId alone and answers its document', async () => {
+    const exported = {
+      userId: USER,
+      session: null,
+      tombstone: null,
+      rememberedWriteIds: { keyed: 0, unkeyed: 0 },
+    };
+    lambda.on(InvokeCommand).resolves(answer({ ok: true, export: exported }));
+    const { client } = testClient();
+
+    expect(await client.exportUser(USER)).toEqual(exported);
+    expect(invocations()).toEqual([
+      { functionName: 'session-service-test-exportUser', payload: { userId: USER } },
+    ]);
+  });
+
+  it('exportUser turns a refusal into its typed error', async () => {
+    lambda.on(InvokeCommand).resolves(failure('VALIDATION_FAILED'));
+    const { client } = testClient();
+
+    await expect(client.exportUser('not valid')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});

@@ -3,18 +3,19 @@
  * exactly the type the service validates against. `npx tsc --noEmit` fails on any drift.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { Booking, Context, Patch, Session, Source } from '../../../lib/client/index.ts';
+import type { Booking, Context, Patch, Session, Source, UserExport } from '../../../lib/client/index.ts';
 import type { Booking as ServiceBooking, Context as ServiceContext } from '../../../lib/session/schema.ts';
 import { patchSchema, type SessionPatch, type SOURCES } from '../../../lib/session/schema.ts';
 import type * as model from '../../../lib/session/session.ts';
 
 describe('the types of @session-service/client', () => {
-  it('are exactly the service’s Session, Booking, Context, Source and patch', () => {
+  it('are exactly the service’s Session, Booking, Context, Source, patch and export', () => {
     expectTypeOf<Session>().toEqualTypeOf<model.Session>();
     expectTypeOf<Booking>().toEqualTypeOf<ServiceBooking>();
     expectTypeOf<Context>().toEqualTypeOf<ServiceContext>();
     expectTypeOf<Patch>().toEqualTypeOf<SessionPatch>();
     expectTypeOf<Source>().toEqualTypeOf<(typeof SOURCES)[number]>();
+    expectTypeOf<UserExport>().toEqualTypeOf<model.UserExport>();
   });
 
   it('describe a patch the schema accepts, with every field set or removed', () => {
