@@ -58,10 +58,10 @@ export interface Config {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_INACTIVE_DAYS = 30;
-export const DEFAULT_SWEEP_CONCURRENCY = 16;
-export const DEFAULT_SERVICE_NAME = 'session-service';
-export const DEFAULT_REGION = 'us-east-1';
+const DEFAULT_INACTIVE_DAYS = 30;
+const DEFAULT_SWEEP_CONCURRENCY = 16;
+const DEFAULT_SERVICE_NAME = 'session-service';
+const DEFAULT_REGION = 'us-east-1';
 
 /** The variable's value, or undefined when it is unset or empty (an empty value means "use the default"). */
 function envValue(env: Env, name: string): string | undefined {
@@ -107,7 +107,7 @@ const MAX_ACTIVITY_BUCKET_MS = 24 * 60 * 60 * 1000;
  * ACTIVITY_BUCKET: `<n>m`, `<n>h` or a bare number of minutes, from 1 minute to 24 hours. Longer
  * buckets move index entries less often; the sweep finds an expired session at most one bucket late.
  */
-export function activityBucketMsFrom(env: Env = process.env): number {
+function activityBucketMsFrom(env: Env = process.env): number {
   const raw = envValue(env, 'ACTIVITY_BUCKET');
   if (raw === undefined) return DEFAULT_ACTIVITY_BUCKET_MS;
   const match = /^\s*(\d+)\s*(m|h)?\s*$/.exec(raw);
@@ -126,7 +126,7 @@ export const DEFAULT_DYNAMODB_REQUEST_TIMEOUT_MS = 1_000;
 export const DEFAULT_DYNAMODB_MAX_ATTEMPTS = 3;
 
 /** `true` or `false`; unset or empty is `fallback`. Anything else throws, so a typo cannot turn data on. */
-export function envBoolean(env: Env, name: string, fallback: boolean): boolean {
+function envBoolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = envValue(env, name);
   if (raw === undefined) return fallback;
   if (raw === 'true' || raw === 'false') return raw === 'true';

@@ -59,7 +59,7 @@ const n = (value: number, digits = 0) =>
 const usd = (value: number) => `$${n(value, 2)}`;
 
 /** The plan as text: settings, quotas, cost, then the arithmetic behind the headline figures. */
-export function renderPlan(plan: CapacityPlan): string {
+function renderPlan(plan: CapacityPlan): string {
   const { workload: w, index, sweep, lambda, httpApi, dynamodb, writeCost } = plan;
   const warm = dynamodb.warmThroughput;
   const lines = [

@@ -17,7 +17,7 @@ export const EVENTBRIDGE = {
  * AWS: DynamoDB Streams, https://aws.amazon.com/dynamodb/pricing/on-demand/ ("Change data capture"):
  * GetRecords calls made by AWS Lambda as part of a DynamoDB trigger are not charged.
  */
-export const STREAM_READS_BY_LAMBDA_USD = 0;
+const STREAM_READS_BY_LAMBDA_USD = 0;
 
 /** The consumer as lib/deploy/events.cjs and serverless.yml deploy it. */
 export const CONSUMER = {

@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLIENT_DIR = join(PROJECT_ROOT, 'lib/client');
-export const DEFAULT_OUTDIR = join(PROJECT_ROOT, 'dist/client');
+const DEFAULT_OUTDIR = join(PROJECT_ROOT, 'dist/client');
 export const PACKAGE_NAME = '@session-service/client';
 const LAMBDA_SDK = '@aws-sdk/client-lambda';
 

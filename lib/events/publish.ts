@@ -52,7 +52,7 @@ export interface PublishOutcome {
 
 /** PutEvents takes at most 10 entries per call (EventBridge quotas). */
 export const MAX_ENTRIES_PER_CALL = 10;
-export const DEFAULT_PUT_ATTEMPTS = 3;
+const DEFAULT_PUT_ATTEMPTS = 3;
 
 const backoff = (attempt: number) => new Promise<void>((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
 

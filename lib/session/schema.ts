@@ -84,7 +84,6 @@ const step = once(() =>
     ),
   ),
 );
-export const stepSchema = z.lazy(step);
 
 function isRealDate(value: string): boolean {
   const [year, month, day] = value.split('-').map(Number) as [number, number, number];
@@ -156,7 +155,7 @@ const bookingPatch = once(() =>
     ),
   ),
 );
-export const bookingPatchSchema = z.lazy(bookingPatch);
+const bookingPatchSchema = z.lazy(bookingPatch);
 export type BookingPatch = z.infer<typeof bookingPatchSchema>;
 
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -262,7 +261,6 @@ const contextPatch = once(() =>
     }),
   ),
 );
-export const contextPatchSchema = z.lazy(contextPatch);
 
 const NOT_OBJECT = { error: 'must be a JSON object' };
 

@@ -49,7 +49,7 @@ export const TOMBSTONE_REMOVES = ['step', 'booking', 'context'] as const;
  * stores the new shape. Empty: version 1 is the first shape.
  */
 export type UpgradeStep = (item: Record<string, unknown>) => Record<string, unknown>;
-export const UPGRADES: readonly UpgradeStep[] = [];
+const UPGRADES: readonly UpgradeStep[] = [];
 
 /**
  * The item as this version reads it: older shapes are upgraded one step at a time, and an item of a

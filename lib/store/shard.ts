@@ -33,7 +33,7 @@ export function activityShardOf(userId: string, shardCount: number): number {
  * so bucket boundaries are spread over the bucket's length: with one boundary for everybody, every
  * active session would move its index entry in the same minute after it.
  */
-export function activityBucketOffsetMs(userId: string, bucketMs: number): number {
+function activityBucketOffsetMs(userId: string, bucketMs: number): number {
   // Another seed than the shard's, so the offset does not follow the shard, and a final mix (MurmurHash3's
   // fmix32), since ids that differ only in their last characters differ little in FNV-1a's low bits.
   let hash = fnv1a(userId, 0x050c5d1f);

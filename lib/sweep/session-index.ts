@@ -34,10 +34,7 @@ export interface InactivePagesOptions {
 const SHARD_READS_IN_FLIGHT = 16;
 
 /** Every shard value any shard count can produce: what a sweep with no share covers. */
-export const ALL_SHARD_VALUES: readonly number[] = Array.from(
-  { length: MAX_ACTIVITY_SHARDS },
-  (_, shard) => shard,
-);
+const ALL_SHARD_VALUES: readonly number[] = Array.from({ length: MAX_ACTIVITY_SHARDS }, (_, shard) => shard);
 
 /** An index entry of a session that has been inactive longer than the window. */
 export interface InactiveSession {
