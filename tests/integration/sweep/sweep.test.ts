@@ -99,7 +99,7 @@ describe('sweepInactiveSessions', () => {
       'removes exactly the sessions inactive longer than a window of %i days, keeping the one at the cutoff',
       async (inactiveDays) => {
         // Prepare
-        const { sessions, index, expired, live, cutoff } = await storeAroundCutoff(inactiveDays);
+        const { index, expired, live, cutoff } = await storeAroundCutoff(inactiveDays);
 
         // Act
         const listed = await findInactive(index, inactiveDays);
@@ -183,7 +183,7 @@ describe('sweepInactiveSessions', () => {
 
     it('leaves every stored item as it was', async () => {
       // Prepare
-      const { sessions, index, expired, live } = await storeAroundCutoff(30);
+      const { index, expired, live } = await storeAroundCutoff(30);
       const userIds = [...expired, ...live.keys()];
       const before = await Promise.all(userIds.map((userId) => storedItem(doc, userId, table.tableName)));
 
