@@ -16,13 +16,14 @@ function names(...keys: (keyof typeof INDEX_NAMES)[]): Record<string, string> {
 
 /**
  * Index entries of one shard whose activity bucket starts before `bucketBound` (see
- * `inactiveBucketBound`), oldest first.
+ * `inactiveBucketBound`), oldest first, at most `limit` to a page.
  */
 export function inactiveQueryRequest(
   table: string,
   shard: number,
   bucketBound: string,
   exclusiveStartKey: Record<string, unknown> | undefined,
+  limit: number,
 ): QueryCommandInput {
   return {
     TableName: table,
@@ -31,6 +32,7 @@ export function inactiveQueryRequest(
     ExpressionAttributeNames: names('#activityShard', '#updatedAt'),
     ExpressionAttributeValues: { ':shard': shard, ':bucketBound': bucketBound },
     ExclusiveStartKey: exclusiveStartKey,
+    Limit: limit,
     ReturnConsumedCapacity: 'TOTAL',
   };
 }
@@ -59,6 +61,24 @@ export function shardEntriesRequest(
  * request touches. Sets nothing but `activityShard`: no activity, no version. An entry already on the
  * target shard passes too, so the SDK's retry of a move whose answer was lost succeeds as the move it is.
  */
+/** An index entry of an inactive session, read from a page of `inactiveQueryRequest`. */
+export function inactiveEntryOf(item: Record<string, unknown>): { userId: string; updatedAt: string } {
+  return { userId: String(item.userId), updatedAt: String(item.updatedAt) };
+}
+
+/** An index entry with its shard, read from a page of `shardEntriesRequest`. */
+export function shardEntryOf(item: Record<string, unknown>): {
+  userId: string;
+  activityShard: number;
+  updatedAt: string;
+} {
+  return {
+    userId: String(item.userId),
+    activityShard: Number(item.activityShard),
+    updatedAt: String(item.updatedAt),
+  };
+}
+
 export function moveToShardRequest(
   table: string,
   userId: string,

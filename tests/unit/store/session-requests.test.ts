@@ -353,12 +353,13 @@ describe('session requests', () => {
     expect(request.ExpressionAttributeValues?.[':expectedVersion']).toBe(0);
   });
 
-  it('inactiveQueryRequest reads one shard of the index below the bucket bound', () => {
-    const request = inactiveQueryRequest('t', 7, times.cutoff, undefined);
+  it('inactiveQueryRequest reads one shard of the index below the bucket bound, a page at a time', () => {
+    const request = inactiveQueryRequest('t', 7, times.cutoff, undefined, 500);
     expect(request).toMatchObject({
       IndexName: 'byUpdatedAt',
       KeyConditionExpression: '#activityShard = :shard AND #updatedAt < :bucketBound',
       ExpressionAttributeValues: { ':shard': 7, ':bucketBound': times.cutoff },
+      Limit: 500,
       ReturnConsumedCapacity: 'TOTAL',
     });
     expectNamesMatchUse(request);
