@@ -136,7 +136,7 @@ export function namedRegion(env: Env = process.env): string | undefined {
   return envValue(env, 'AWS_REGION') ?? envValue(env, 'AWS_DEFAULT_REGION');
 }
 
-/** One setting of the environment, trimmed, or undefined when unset or empty: for operator tools. */
+/** One setting of the environment, or undefined when unset or empty: for operator tools. */
 export function envSetting(name: string, env: Env = process.env): string | undefined {
   return envValue(env, name);
 }
