@@ -169,6 +169,19 @@ function endpointFrom(env: Env): string | undefined {
   return endpoint;
 }
 
+/**
+ * The region the environment names (AWS_REGION, else AWS_DEFAULT_REGION), or undefined: for an
+ * operator's tool, which must not fall back to DEFAULT_REGION and act on a same-named table elsewhere.
+ */
+export function namedRegion(env: Env = process.env): string | undefined {
+  return envValue(env, 'AWS_REGION') ?? envValue(env, 'AWS_DEFAULT_REGION');
+}
+
+/** One setting of the environment, or undefined when unset or empty: for operator tools. */
+export function envSetting(name: string, env: Env = process.env): string | undefined {
+  return envValue(env, name);
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dynamodbEndpoint = endpointFrom(env);
   return {

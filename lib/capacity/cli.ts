@@ -1,6 +1,7 @@
 /**
  * `npm run capacity -- --sessions N --writes-per-second W --reads-per-second R --expiring-per-day E
- * [--backlog B] [--backlog-hours H] [--http-share S] [--average-to-peak A] [--item-bytes N] [--json]`
+ * [--backlog B] [--backlog-hours H] [--http-share S] [--average-to-peak A] [--item-bytes N] [--platform-logs]
+ * [--json]`
  *
  * Prints the settings to deploy with, the AWS quotas to raise and a monthly cost estimate, from the
  * model in ./model.ts (docs/CAPACITY.md explains every figure). Exits 2 on a bad argument.
@@ -23,7 +24,7 @@ const REQUIRED = ['--sessions', '--writes-per-second', '--reads-per-second', '--
 
 export const USAGE =
   'usage: npm run capacity -- --sessions N --writes-per-second W --reads-per-second R --expiring-per-day E ' +
-  '[--backlog B] [--backlog-hours H] [--http-share 0..1] [--average-to-peak 0..1] [--item-bytes N] [--json]';
+  '[--backlog B] [--backlog-hours H] [--http-share 0..1] [--average-to-peak 0..1] [--item-bytes N] [--platform-logs] [--json]';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -33,10 +34,15 @@ export class UsageError extends Error {
 export function parseArguments(argv: readonly string[]): { workload: Workload; json: boolean } {
   const values: Partial<Record<keyof Workload, number>> = {};
   let json = false;
+  let platformLogs = false;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index] as string;
     if (argument === '--json') {
       json = true;
+      continue;
+    }
+    if (argument === '--platform-logs') {
+      platformLogs = true;
       continue;
     }
     const [flag, inline] = argument.split('=', 2) as [string, string | undefined];
@@ -51,7 +57,7 @@ export function parseArguments(argv: readonly string[]): { workload: Workload; j
   }
   const missing = REQUIRED.filter((flag) => values[OPTIONS[flag]] === undefined);
   if (missing.length > 0) throw new UsageError(`missing ${missing.join(', ')}`);
-  return { workload: values as Workload, json };
+  return { workload: { ...(values as Workload), platformLogs }, json };
 }
 
 const n = (value: number, digits = 0) =>
@@ -66,7 +72,7 @@ function renderPlan(plan: CapacityPlan): string {
     `Workload: ${n(w.sessions)} sessions, ${n(w.writesPerSecond)} writes/s and ${n(w.readsPerSecond)} reads/s at peak, ` +
       `${n(w.expiringPerDay)} expiring/day${w.backlog > 0 ? `, a backlog of ${n(w.backlog)} to clear within ${n(w.backlogHours)} h` : ''}.`,
     `Assumed: ${n(w.httpShare * 100)}% of requests over the HTTP API, average load ${n(w.averageToPeak * 100)}% of peak, ` +
-      `items of ${n(w.itemBytes)} bytes, prices of us-east-1.`,
+      `items of ${n(w.itemBytes)} bytes, Lambda's own log lines ${w.platformLogs ? 'ingested (system log level INFO)' : 'not ingested (WARN)'}, prices of us-east-1.`,
     '',
     'Settings (stage parameters)',
     `  activityShards       ${plan.activityShards}`,
@@ -108,7 +114,13 @@ function renderPlan(plan: CapacityPlan): string {
         ? `; backlog cleared in ${n(sweep.backlogClearHours, 1)} h`
         : '') +
       `; a session is deleted at most ${n(sweep.maxLatenessMinutes)} min after it expires`,
-    `  Lambda: ${lambda.requestDurationMs} ms per request; ${n(lambda.accountConcurrency)} concurrency in all`,
+    `  Lambda: ${lambda.requestDurationMs} ms per request; each function reserves 2 × max(rate × duration, rate / 10): ` +
+      Object.entries(lambda.peakRequestsPerSecond)
+        .map(([name, rate]) => `${name} ${n(rate)}/s → ${n(lambda.reservedConcurrency[name] ?? 0)}`)
+        .join(', ') +
+      `; the account ${n(lambda.accountConcurrency)} (its request rate alone needs ${n(lambda.accountConcurrencyForRequestRate)}, plus 100 unreserved)`,
+    `  logs: Lambda's START/REPORT lines are ${n(plan.logs.savedBytesPerInvocation.json)} bytes an invocation in JSON (${n(plan.logs.savedBytesPerInvocation.text)} as text); ` +
+      `${plan.logs.platformBytesPerInvocation > 0 ? 'ingested' : 'not ingested at the system log level WARN'}`,
     ...plan.warnings.map((warning) => `WARNING: ${warning}`),
   ];
   return `${lines.join('\n')}\n`;

@@ -89,24 +89,28 @@ export function eventsCost(workload: EventsWorkload): EventsCost {
     gbSeconds,
     lines: [
       {
+        id: 'eventsPutEvents',
         item: 'EventBridge custom events (lifecycle events)',
         quantity: events * chunks,
         unit: 'events',
         usd: ((events * chunks) / 1e6) * EVENTBRIDGE.usdPerMillionEvents,
       },
       {
+        id: 'eventsLambdaRequests',
         item: 'Lambda requests, events consumer',
         quantity: invocations,
         unit: 'requests',
         usd: (invocations / 1e6) * LAMBDA.usdPerMillionRequests,
       },
       {
+        id: 'eventsLambdaCompute',
         item: 'Lambda compute (arm64), events consumer',
         quantity: gbSeconds,
         unit: 'GB-s',
         usd: gbSeconds * LAMBDA.usdPerGbSecond,
       },
       {
+        id: 'eventsStreamReads',
         item: 'DynamoDB Streams reads by the events consumer (free for Lambda)',
         quantity: invocations,
         unit: 'GetRecords',

@@ -5,19 +5,27 @@
  */
 import { MAX_ACTIVITY_SHARDS } from '../config.ts';
 import {
+  ACCESS_LOG_LINE_BYTES,
+  CLOUDWATCH_LOGS,
   DAYS_PER_MONTH,
+  DEFAULT_ITEM_BYTES,
   DYNAMODB,
   DYNAMODB_PRICES,
+  EMF_DOCUMENT_BYTES,
   HANDLER_CPU_MS,
   HOURS_PER_MONTH,
   HTTP_API,
   INDEX_ENTRY_BYTES,
   INDEX_WRITE_UNITS,
+  ingestedBytes,
   LAMBDA,
+  MAX_ITEM_BYTES,
+  PITR,
+  PLATFORM_LOG_LINES,
   POLICY,
   SCHEDULER,
   SWEEP_CPU_MS_PER_DELETE,
-  TABLE_UNITS,
+  UNIT_BYTES,
 } from './constants.ts';
 import { eventsCost } from './events-cost.ts';
 
@@ -38,8 +46,13 @@ export interface Workload {
   httpShare?: number | undefined;
   /** Average load over the peak, for the monthly cost (default 1: the peak all month, an upper bound). */
   averageToPeak?: number | undefined;
-  /** Stored bytes of one session item (default 1,024, the most that still writes for 1 WCU). */
+  /** Stored bytes of one session item (default 800): a write costs 1 WCU per started KB of it. */
   itemBytes?: number | undefined;
+  /**
+   * Whether Lambda's own START/END/REPORT lines are ingested (system log level INFO); prod's WARN
+   * leaves them out (default false).
+   */
+  platformLogs?: boolean | undefined;
 }
 
 export interface Quota {
@@ -50,7 +63,9 @@ export interface Quota {
   reason: string;
 }
 
+/** One line of the monthly cost: a stable `id` (the JSON's name for it), what it is, how much, its price. */
 export interface CostLine {
+  id: string;
   item: string;
   quantity: number;
   unit: string;
@@ -115,8 +130,23 @@ export interface CapacityPlan {
   };
   lambda: {
     requestDurationMs: number;
+    /** Peak requests per second of each session function. */
+    peakRequestsPerSecond: Record<string, number>;
+    /**
+     * Reserved concurrency of each function: 2 × max(rate × duration, rate / 10) (each environment
+     * serves at most 10 requests a second), at least the floor; one per worker for the sweep.
+     */
     reservedConcurrency: Record<string, number>;
+    /** The account's concurrency: every reservation plus the 100 Lambda keeps unreserved. */
     accountConcurrency: number;
+    /** The least the account needs for its peak request rate alone: 2 × all requests / 10. */
+    accountConcurrencyForRequestRate: number;
+  };
+  logs: {
+    /** Bytes ingested per invocation for Lambda's own lines, in JSON format (0 at WARN). */
+    platformBytesPerInvocation: number;
+    /** What the system log level WARN saves per invocation: the JSON lines, and the text ones. */
+    savedBytesPerInvocation: { json: number; text: number };
   };
   httpApi: { peakRequestsPerSecond: number; throttleRateLimit: number; throttleBurstLimit: number };
   dynamodb: {
@@ -157,7 +187,8 @@ function withDefaults(workload: Workload): Required<Workload> {
     backlogHours: workload.backlogHours ?? 24,
     httpShare: workload.httpShare ?? 1,
     averageToPeak: workload.averageToPeak ?? 1,
-    itemBytes: workload.itemBytes ?? 1024,
+    itemBytes: workload.itemBytes ?? DEFAULT_ITEM_BYTES,
+    platformLogs: workload.platformLogs ?? false,
   };
   check('sessions', full.sessions);
   check('writesPerSecond', full.writesPerSecond);
@@ -167,7 +198,7 @@ function withDefaults(workload: Workload): Required<Workload> {
   check('backlogHours', full.backlogHours, { min: 1 });
   check('httpShare', full.httpShare, { max: 1 });
   check('averageToPeak', full.averageToPeak, { max: 1 });
-  check('itemBytes', full.itemBytes, { min: 1, max: 1024 });
+  check('itemBytes', full.itemBytes, { min: 1, max: MAX_ITEM_BYTES });
   return full;
 }
 
@@ -182,6 +213,18 @@ function httpApiUsd(requests: number): number {
   return usd;
 }
 
+/**
+ * The concurrency `perSecond` requests of `durationMs` need, with headroom: their requests in flight,
+ * but never fewer environments than one per 10 requests a second (LAMBDA.requestsPerSecondPerEnvironment).
+ */
+export function concurrencyFor(perSecond: number, durationMs: number): number {
+  const environments = Math.max(
+    (perSecond * durationMs) / 1000,
+    perSecond / LAMBDA.requestsPerSecondPerEnvironment,
+  );
+  return Math.ceil(POLICY.headroom * environments);
+}
+
 /** Plans a deployment for `input`; throws WorkloadError for a workload out of range. */
 export function planCapacity(input: Workload): CapacityPlan {
   const workload = withDefaults(input);
@@ -189,11 +232,21 @@ export function planCapacity(input: Workload): CapacityPlan {
   const k = POLICY.writesPerConversation;
   const crossing = POLICY.conversationMinutes / POLICY.bucketMinutes;
 
+  // Request units by item size: 1 WCU per started KB written or deleted, 1 RCU per started 4 KB read;
+  // an index entry (KEYS_ONLY, 62 bytes) writes for 1 unit.
+  const TABLE_UNITS = {
+    write: Math.ceil(workload.itemBytes / UNIT_BYTES.write),
+    delete: Math.ceil(workload.itemBytes / UNIT_BYTES.write),
+    read: Math.ceil(workload.itemBytes / UNIT_BYTES.read),
+  };
+  const entryUnits = Math.ceil(INDEX_ENTRY_BYTES / UNIT_BYTES.write);
+
   // Write cost: a same-bucket write changes no index key; a new bucket moves the entry.
-  const sameBucketWcu = TABLE_UNITS.write + INDEX_WRITE_UNITS.sameBucket;
-  const newBucketWcu = TABLE_UNITS.write + INDEX_WRITE_UNITS.move;
-  const conversationInOneBucket = (k * TABLE_UNITS.write + INDEX_WRITE_UNITS.move) / k;
-  const conversationExpected = (k * TABLE_UNITS.write + INDEX_WRITE_UNITS.move * (1 + crossing)) / k;
+  const sameBucketWcu = TABLE_UNITS.write + INDEX_WRITE_UNITS.sameBucket * entryUnits;
+  const newBucketWcu = TABLE_UNITS.write + INDEX_WRITE_UNITS.move * entryUnits;
+  const conversationInOneBucket = (k * TABLE_UNITS.write + INDEX_WRITE_UNITS.move * entryUnits) / k;
+  const conversationExpected =
+    (k * TABLE_UNITS.write + INDEX_WRITE_UNITS.move * entryUnits * (1 + crossing)) / k;
 
   // The sweep: one vCPU per worker (one JavaScript thread cannot use more), deletes in flight to
   // cover DynamoDB's latency twice over, and a rate bound by the smaller of CPU and latency.
@@ -203,7 +256,7 @@ export function planCapacity(input: Workload): CapacityPlan {
   const deletesInFlight = Math.ceil((POLICY.headroom * cpuRate * DYNAMODB.requestLatencyMs) / 1000);
   const perWorkerRate = Math.min(cpuRate, (deletesInFlight * 1000) / DYNAMODB.requestLatencyMs);
   const intervalS = (24 * 3600) / POLICY.sweepRunsPerDay;
-  const timeoutS = Math.min(LAMBDA.maxTimeoutS, intervalS);
+  const timeoutS = Math.min(LAMBDA.maxTimeoutS, intervalS - POLICY.sweepGapS);
   const perRun = perWorkerRate * (timeoutS - POLICY.sweepSafetyMarginS);
   const expiringPerRun = E / POLICY.sweepRunsPerDay;
   const runsPerHour = POLICY.sweepRunsPerDay / 24;
@@ -228,8 +281,8 @@ export function planCapacity(input: Workload): CapacityPlan {
   // starts at an offset of its own, crossings are spread evenly in time; the sweep removes an entry
   // per delete while it runs.
   const averageMoves = (W * (1 + crossing)) / k;
-  const averageWriteUnits = averageMoves * INDEX_WRITE_UNITS.move;
-  const sweepRemovals = sweepRate * INDEX_WRITE_UNITS.remove;
+  const averageWriteUnits = averageMoves * INDEX_WRITE_UNITS.move * entryUnits;
+  const sweepRemovals = sweepRate * INDEX_WRITE_UNITS.remove * entryUnits;
   const indexPeak = averageWriteUnits + sweepRemovals;
   const alignedBoundaryWriteUnits = W * INDEX_WRITE_UNITS.move;
   const shardsFor = (units: number) =>
@@ -250,21 +303,25 @@ export function planCapacity(input: Workload): CapacityPlan {
     DYNAMODB.requestLatencyMs + HANDLER_CPU_MS * (LAMBDA.mbPerVcpu / LAMBDA.requestFunctionMb),
   );
   const reserve = (perSecond: number) =>
-    Math.max(
-      POLICY.minReservedConcurrency,
-      Math.ceil((POLICY.headroom * perSecond * requestDurationMs) / 1000),
-    );
+    Math.max(POLICY.minReservedConcurrency, concurrencyFor(perSecond, requestDurationMs));
+  const peakRequestsPerSecond: Record<string, number> = {
+    createOrGet: W / k,
+    update: (W * (k - 2)) / k,
+    clear: W / k,
+    delete: W / k,
+    getSession: R,
+  };
   const reservedConcurrency: Record<string, number> = {
-    createOrGet: reserve(W / k),
-    update: reserve((W * (k - 2)) / k),
-    clear: reserve(W / k),
-    delete: reserve(W / k),
-    getSession: reserve(R),
+    ...Object.fromEntries(Object.entries(peakRequestsPerSecond).map(([name, rate]) => [name, reserve(rate)])),
     // One per worker, so no worker's run overlaps its next; an operator's run waits for a free one.
     sweep: sweepWorkers,
   };
   const reservedTotal = Object.values(reservedConcurrency).reduce((a, b) => a + b, 0);
-  const accountConcurrency = reservedTotal + LAMBDA.unreservedMinimum;
+  const accountConcurrencyForRequestRate = concurrencyFor(W + R, requestDurationMs);
+  const accountConcurrency = Math.max(
+    reservedTotal + LAMBDA.unreservedMinimum,
+    accountConcurrencyForRequestRate + LAMBDA.unreservedMinimum,
+  );
 
   // HTTP API stage throttle: the peak over HTTP with headroom.
   const peakHttp = workload.httpShare * (W + R);
@@ -303,7 +360,7 @@ export function planCapacity(input: Workload): CapacityPlan {
       'Lambda concurrent executions (per Region)',
       LAMBDA.defaultConcurrency,
       accountConcurrency,
-      'the reserved concurrency of every function plus the 100 Lambda keeps unreserved',
+      'every reservation (2 × max(rate × duration, rate / 10) per function) plus the 100 Lambda keeps unreserved',
     ),
     quota(
       'API Gateway throttle quota per account, per Region',
@@ -340,11 +397,14 @@ export function planCapacity(input: Workload): CapacityPlan {
   const sweepInvocations = sweepWorkers * POLICY.sweepRunsPerDay * DAYS_PER_MONTH;
   const tableWru = writes * TABLE_UNITS.write + sweepDeletes * TABLE_UNITS.delete;
   const indexWru =
-    averageMoves * a * seconds * INDEX_WRITE_UNITS.move + sweepDeletes * INDEX_WRITE_UNITS.remove;
-  // Every run reads at least one half-unit page per shard value it covers, plus the entries it finds.
+    (averageMoves * a * seconds * INDEX_WRITE_UNITS.move + sweepDeletes * INDEX_WRITE_UNITS.remove) *
+    entryUnits;
+  // Every run reads at least one half-unit page per shard value it covers, plus the entries it finds,
+  // in pages of sweepPageEntries, each rounded up to its half unit.
   const sweepRru =
     sweepInvocations * (MAX_ACTIVITY_SHARDS / sweepWorkers) * 0.5 +
-    ((sweepDeletes * INDEX_ENTRY_BYTES) / 4096) * 0.5;
+    ((sweepDeletes * INDEX_ENTRY_BYTES) / UNIT_BYTES.read) * 0.5 +
+    (sweepDeletes / POLICY.sweepPageEntries) * 0.5;
   const rru = reads * TABLE_UNITS.read + sweepRru;
   const tableGb = (workload.sessions * (workload.itemBytes + DYNAMODB.storageOverheadBytes)) / GIB;
   const indexGb = (workload.sessions * (INDEX_ENTRY_BYTES + DYNAMODB.storageOverheadBytes)) / GIB;
@@ -355,56 +415,86 @@ export function planCapacity(input: Workload): CapacityPlan {
     requests * (requestDurationMs / 1000) * (LAMBDA.requestFunctionMb / 1024) +
     sweepSeconds * (memoryMb / 1024);
   const httpRequests = workload.httpShare * requests;
+  // CloudWatch Logs: Lambda's own lines when ingested, an EMF document per new session, an access-log
+  // line per HTTP request.
+  const platformBytes = workload.platformLogs ? ingestedBytes(PLATFORM_LOG_LINES.json) : 0;
+  const logBytes =
+    lambdaRequests * platformBytes +
+    (writes / k) * (EMF_DOCUMENT_BYTES + CLOUDWATCH_LOGS.eventOverheadBytes) +
+    httpRequests * (ACCESS_LOG_LINE_BYTES + CLOUDWATCH_LOGS.eventOverheadBytes);
+  const logGb = logBytes / 1e9;
   const cost: CostLine[] = [
     {
+      id: 'dynamodbTableWrites',
       item: 'DynamoDB write request units, table',
       quantity: tableWru,
       unit: 'WRU',
       usd: (tableWru / 1e6) * DYNAMODB_PRICES.usdPerMillionWriteUnits,
     },
     {
+      id: 'dynamodbIndexWrites',
       item: 'DynamoDB write request units, byUpdatedAt index',
       quantity: indexWru,
       unit: 'WRU',
       usd: (indexWru / 1e6) * DYNAMODB_PRICES.usdPerMillionWriteUnits,
     },
     {
+      id: 'dynamodbReads',
       item: 'DynamoDB read request units (session reads, sweep queries)',
       quantity: rru,
       unit: 'RRU',
       usd: (rru / 1e6) * DYNAMODB_PRICES.usdPerMillionReadUnits,
     },
     {
+      id: 'dynamodbStorage',
       item: 'DynamoDB storage, table and index',
       quantity: tableGb + indexGb,
       unit: 'GB-month',
       usd: Math.max(0, tableGb + indexGb - DYNAMODB_PRICES.freeGb) * DYNAMODB_PRICES.usdPerGbMonth,
     },
     {
+      id: 'lambdaRequests',
       item: 'Lambda requests',
       quantity: lambdaRequests,
       unit: 'requests',
       usd: (Math.max(0, lambdaRequests - LAMBDA.freeRequestsPerMonth) / 1e6) * LAMBDA.usdPerMillionRequests,
     },
     {
+      id: 'lambdaCompute',
       item: 'Lambda compute (arm64)',
       quantity: gbSeconds,
       unit: 'GB-s',
       usd: Math.max(0, gbSeconds - LAMBDA.freeGbSecondsPerMonth) * LAMBDA.usdPerGbSecond,
     },
     {
+      id: 'httpApiRequests',
       item: 'API Gateway HTTP API requests',
       quantity: httpRequests,
       unit: 'requests',
       usd: httpApiUsd(httpRequests),
     },
     {
+      id: 'schedulerInvocations',
       item: 'EventBridge Scheduler invocations',
       quantity: sweepInvocations,
       unit: 'invocations',
       usd:
         (Math.max(0, sweepInvocations - SCHEDULER.freeInvocationsPerMonth) / 1e6) *
         SCHEDULER.usdPerMillionInvocations,
+    },
+    {
+      id: 'dynamodbPitr',
+      item: 'DynamoDB point-in-time recovery (continuous backups), table',
+      quantity: tableGb,
+      unit: 'GB-month',
+      usd: tableGb * PITR.usdPerGbMonth,
+    },
+    {
+      id: 'cloudwatchLogs',
+      item: `CloudWatch Logs ingestion (${workload.platformLogs ? "Lambda's START/REPORT lines, " : ''}metric documents, access log)`,
+      quantity: logGb,
+      unit: 'GB',
+      usd: Math.max(0, logGb - CLOUDWATCH_LOGS.freeGbPerMonth) * CLOUDWATCH_LOGS.usdPerGbIngested,
     },
     // The lifecycle events: one stream record per write and per delete (lib/capacity/events-cost.ts).
     ...eventsCost({
@@ -413,6 +503,7 @@ export function planCapacity(input: Workload): CapacityPlan {
       streamShards: Math.max(1, Math.ceil(tablePeakWriteUnits / DYNAMODB.partitionWriteUnits)),
     }).lines,
   ];
+  // Cost lines of other parts of the service are computed in modules of their own and pushed here.
   const monthlyCostUsd = Math.round(cost.reduce((total, line) => total + line.usd, 0) * 100) / 100;
 
   return {
@@ -423,9 +514,9 @@ export function planCapacity(input: Workload): CapacityPlan {
     writeCost: {
       sameBucketWcu,
       newBucketWcu,
-      newSessionWcu: TABLE_UNITS.write + INDEX_WRITE_UNITS.add,
-      deleteWcu: TABLE_UNITS.write + INDEX_WRITE_UNITS.sameBucket,
-      sweepDeleteWcu: TABLE_UNITS.delete + INDEX_WRITE_UNITS.remove,
+      newSessionWcu: TABLE_UNITS.write + INDEX_WRITE_UNITS.add * entryUnits,
+      deleteWcu: TABLE_UNITS.write + INDEX_WRITE_UNITS.sameBucket * entryUnits,
+      sweepDeleteWcu: TABLE_UNITS.delete + INDEX_WRITE_UNITS.remove * entryUnits,
       conversationInOneBucketWcuPerWrite: conversationInOneBucket,
       conversationExpectedWcuPerWrite: conversationExpected,
     },
@@ -449,7 +540,20 @@ export function planCapacity(input: Workload): CapacityPlan {
       backlogClearHours,
       maxLatenessMinutes: POLICY.bucketMinutes + intervalS / 60 + timeoutS / 60,
     },
-    lambda: { requestDurationMs, reservedConcurrency, accountConcurrency },
+    lambda: {
+      requestDurationMs,
+      peakRequestsPerSecond,
+      reservedConcurrency,
+      accountConcurrency,
+      accountConcurrencyForRequestRate,
+    },
+    logs: {
+      platformBytesPerInvocation: platformBytes,
+      savedBytesPerInvocation: {
+        json: ingestedBytes(PLATFORM_LOG_LINES.json),
+        text: ingestedBytes(PLATFORM_LOG_LINES.text),
+      },
+    },
     httpApi: { peakRequestsPerSecond: peakHttp, throttleRateLimit, throttleBurstLimit },
     dynamodb: {
       tablePeakWriteUnits,

@@ -1,5 +1,7 @@
-// Generates the stage's alarm topic, CloudWatch alarms and dashboard for serverless.yml. Every alarm
-// notifies the topic when it fires and when it clears; each threshold is a stage parameter, and
+// Generates the stage's alarm topics, CloudWatch alarms and dashboard for serverless.yml. Alarms come in
+// two tiers, each with a topic of its own: the page tier is one composite alarm over sustained,
+// customer-visible trouble (its children notify nobody on their own), and the ticket tier is every other
+// alarm, notifying when it fires and when it clears. Each threshold is a stage parameter, and
 // docs/OPERATIONS.md says what each alarm means and what to do.
 /* biome-ignore-all lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders, not JavaScript templates */
 
@@ -77,141 +79,229 @@ function query(id, namespace, metricName, dimensions, stat, period) {
   };
 }
 
+/** The alarm tiers: the stage parameters of each tier's topic, and the names of what the stack creates. */
+const TIERS = {
+  page: {
+    topicParam: 'pageTopicArn',
+    emailParam: 'pageEmail',
+    topicId: 'PageTopic',
+    policyId: 'PageTopicPolicy',
+    subscriptionId: 'PageEmailSubscription',
+    output: 'PageTopicArn',
+  },
+  ticket: {
+    topicParam: 'ticketTopicArn',
+    emailParam: 'ticketEmail',
+    topicId: 'TicketTopic',
+    policyId: 'TicketTopicPolicy',
+    subscriptionId: 'TicketEmailSubscription',
+    output: 'TicketTopicArn',
+  },
+};
+
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** One tier's settings, checked: `topicArn` (an existing topic, or '') and `email` (or ''). */
+async function tierSettings(resolveVariable, tier) {
+  const { topicParam, emailParam } = TIERS[tier];
+  const topicArn = String((await resolveVariable(`param:${topicParam}`)) || '');
+  const email = String((await resolveVariable(`param:${emailParam}`)) || '');
+  if (topicArn && !TOPIC_ARN.test(topicArn)) {
+    throw new Error(`${topicParam} must be an SNS topic ARN, got ${JSON.stringify(topicArn)}`);
+  }
+  if (email && !EMAIL.test(email)) {
+    throw new Error(`${emailParam} must be one email address, got ${JSON.stringify(email)}`);
+  }
+  return { topicArn, email };
+}
+
+/**
+ * Where each tier notifies, as CloudFormation values: `{ page, ticket }`, each the ARN of the existing
+ * topic its parameter names, or `{ Ref: 'PageTopic' }` / `{ Ref: 'TicketTopic' }` for the topic this
+ * stack creates. Other template modules (their own alarms) take their actions from here.
+ */
+async function alarmTopics(resolveVariable) {
+  const topics = {};
+  for (const tier of Object.keys(TIERS)) {
+    const { topicArn } = await tierSettings(resolveVariable, tier);
+    topics[tier] = topicArn || { Ref: TIERS[tier].topicId };
+  }
+  return topics;
+}
+
+/**
+ * The KMS key of the created topics. CloudWatch cannot use the AWS managed key alias/aws/sns (its
+ * policy does not let CloudWatch encrypt), so the topics have a key of their own that allows CloudWatch
+ * beside the account.
+ */
+function topicKey(prefix) {
+  return {
+    Type: 'AWS::KMS::Key',
+    Properties: {
+      Description: `Encrypts the ${prefix} alarm topics`,
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'AccountAdministers',
+            Effect: 'Allow',
+            Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
+            Action: 'kms:*',
+            Resource: '*',
+          },
+          {
+            Sid: 'CloudWatchAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            // The statement AWS documents, without conditions: which alarms may publish is decided
+            // by the topic policy, and a condition CloudWatch does not send would silence them.
+            Resource: '*',
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** A created tier topic's policy: only this stage's alarms may publish to it. */
+function topicPolicy(topicId, prefix) {
+  return {
+    Type: 'AWS::SNS::TopicPolicy',
+    Properties: {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'StageAlarmsPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: topicId },
+            Condition: {
+              ArnLike: {
+                'aws:SourceArn': {
+                  'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${prefix}-*`,
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/** Metrics derived from the access log: the 4xx statuses API Gateway's own metrics do not tell apart. */
+const ACCESS_LOG_STATUSES = [401, 403, 429];
+
 module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
   const namespace = await resolveVariable('self:provider.environment.POWERTOOLS_METRICS_NAMESPACE');
   const serviceDimension = await resolveVariable('self:provider.environment.POWERTOOLS_SERVICE_NAME');
   const functions = await resolveVariable('self:functions');
+  const defaultTimeout = Number(await resolveVariable('self:provider.timeout'));
   const param = (name) => resolveVariable(`param:${name}`);
 
-  const topicArn = (await param('alarmTopicArn')) || '';
-  const email = (await param('alarmEmail')) || '';
-  if (topicArn && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(topicArn)) {
-    throw new Error(`alarmTopicArn must be an SNS topic ARN, got ${JSON.stringify(topicArn)}`);
-  }
-  if (email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) {
-    throw new Error(`alarmEmail must be one email address, got ${JSON.stringify(email)}`);
-  }
   const threshold = async (name, options) => numberParam(name, await param(name), options);
   const thresholds = {
-    functionErrors: await threshold('alarmFunctionErrors'),
-    functionThrottles: await threshold('alarmFunctionThrottles'),
+    minRequests: await threshold('alarmMinRequests', { min: 1, integer: true }),
+    rateDatapoints: await threshold('alarmRateDatapoints', { min: 1, integer: true }),
+    rateEvaluationPeriods: await threshold('alarmRateEvaluationPeriods', { min: 1, integer: true }),
+    serverErrorRatePercent: await threshold('alarmServerErrorRatePercent'),
     api5xxRatePercent: await threshold('alarmApi5xxRatePercent'),
     apiLatencyP99Ms: await threshold('alarmApiLatencyP99Ms', { min: 1 }),
-    serverErrors: await threshold('alarmServerErrors'),
+    throttleSustainedMinutes: await threshold('alarmThrottleSustainedMinutes', { min: 1, integer: true }),
+    api4xxRatePercent: await threshold('alarmApi4xxRatePercent'),
+    functionErrors: await threshold('alarmFunctionErrors'),
     dynamoThrottles: await threshold('alarmDynamoThrottles'),
     dynamoSystemErrors: await threshold('alarmDynamoSystemErrors'),
+    dynamoLatencyMs: await threshold('alarmDynamoLatencyMs', { min: 1 }),
+    durationTimeoutPercent: await threshold('alarmDurationTimeoutPercent', { min: 1 }),
+    concurrencyPercent: await threshold('alarmConcurrencyPercent', { min: 1 }),
+    accountConcurrencyPercent: await threshold('alarmAccountConcurrencyPercent', { min: 1 }),
     sweepErrors: await threshold('alarmSweepErrors'),
     sweepIncompleteRuns: await threshold('alarmSweepIncompleteRuns', { min: 1, integer: true }),
     deadLetterMessages: await threshold('alarmDeadLetterMessages'),
   };
+  if (thresholds.rateDatapoints > thresholds.rateEvaluationPeriods) {
+    throw new Error('alarmRateDatapoints must be at most alarmRateEvaluationPeriods');
+  }
+  const accountConcurrency = await threshold('accountConcurrency', { min: 1, integer: true });
+  const reserved = (await param('reservedConcurrency')) ?? {};
+  const sweepWorkers = await threshold('sweepWorkers', { min: 1, integer: true });
   const interval = scheduleIntervalSeconds(await param('sweepSchedule'));
   const { period: sweepPeriod, perInterval } = sweepPeriods(interval);
 
   const prefix = `${service}-${stage}`;
-  const topic = topicArn || { Ref: 'AlarmTopic' };
+  const topics = await alarmTopics(resolveVariable);
   const resources = {};
   const outputs = {};
 
-  if (!topicArn) {
-    // CloudWatch cannot use the AWS managed key alias/aws/sns (its policy does not let CloudWatch
-    // encrypt), so the topic has a key of its own that allows CloudWatch beside the account.
-    resources.AlarmTopicKey = {
-      Type: 'AWS::KMS::Key',
-      Properties: {
-        Description: `Encrypts the ${prefix} alarm topic`,
-        EnableKeyRotation: true,
-        KeyPolicy: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'AccountAdministers',
-              Effect: 'Allow',
-              Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } },
-              Action: 'kms:*',
-              Resource: '*',
-            },
-            {
-              Sid: 'CloudWatchAlarmsPublish',
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-              // The statement AWS documents, without conditions: which alarms may publish is decided
-              // by the topic policy below, and a condition CloudWatch does not send would silence them.
-              Resource: '*',
-            },
-          ],
+  for (const [tier, names] of Object.entries(TIERS)) {
+    const { topicArn, email } = await tierSettings(resolveVariable, tier);
+    if (!topicArn) {
+      resources.AlarmTopicKey ??= topicKey(prefix);
+      resources[names.topicId] = {
+        Type: 'AWS::SNS::Topic',
+        Properties: {
+          TopicName: `${prefix}-${tier}`,
+          DisplayName: `${prefix} ${tier}`,
+          KmsMasterKeyId: { Ref: 'AlarmTopicKey' },
         },
-      },
-    };
-    resources.AlarmTopic = {
-      Type: 'AWS::SNS::Topic',
-      Properties: {
-        TopicName: `${prefix}-alarms`,
-        DisplayName: `${prefix} alarms`,
-        KmsMasterKeyId: { Ref: 'AlarmTopicKey' },
-      },
-    };
-    resources.AlarmTopicPolicy = {
-      Type: 'AWS::SNS::TopicPolicy',
-      Properties: {
-        Topics: [{ Ref: 'AlarmTopic' }],
-        PolicyDocument: {
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Sid: 'StageAlarmsPublish',
-              Effect: 'Allow',
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: 'sns:Publish',
-              Resource: { Ref: 'AlarmTopic' },
-              Condition: {
-                ArnLike: {
-                  'aws:SourceArn': {
-                    'Fn::Sub': `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${prefix}-*`,
-                  },
-                },
-              },
-            },
-          ],
-        },
-      },
-    };
+      };
+      resources[names.policyId] = topicPolicy(names.topicId, prefix);
+    }
+    outputs[names.output] = { Description: `Where ${tier}-tier alarms notify`, Value: topics[tier] };
+    if (email) {
+      resources[names.subscriptionId] = {
+        Type: 'AWS::SNS::Subscription',
+        Properties: { TopicArn: topics[tier], Protocol: 'email', Endpoint: email },
+      };
+    }
   }
-  // Under the stage's customer-managed key (lib/deploy/encryption.cjs), the topic needs no key of its own.
+
+  // Under the stage's customer-managed key (lib/deploy/encryption.cjs), the topics need no key of their own.
   const kmsKeyArn = await stageKmsKeyArn(resolveVariable);
-  if (!topicArn && kmsKeyArn) {
+  if (kmsKeyArn) {
     delete resources.AlarmTopicKey;
-    Object.assign(resources.AlarmTopic.Properties, encryption(kmsKeyArn).topic());
-  }
-  outputs.AlarmTopicArn = { Description: 'Where the alarms notify', Value: topic };
-  if (email) {
-    resources.AlarmEmailSubscription = {
-      Type: 'AWS::SNS::Subscription',
-      Properties: { TopicArn: topic, Protocol: 'email', Endpoint: email },
-    };
+    for (const names of Object.values(TIERS)) {
+      const topic = resources[names.topicId];
+      if (topic) Object.assign(topic.Properties, encryption(kmsKeyArn).topic());
+    }
   }
 
   const alarmIds = [];
-  /** Adds an alarm that notifies the topic on ALARM and on OK; `metric` or `metrics` says what. */
+  /** Children of the page-tier composite: they notify nobody themselves. */
+  const pageIds = [];
+  /**
+   * Adds an alarm of `tier`: a ticket alarm notifies the ticket topic on ALARM and on OK; a page alarm
+   * is a child of the composite and notifies nobody. `metric` or `metrics` says what it watches.
+   */
   const alarm = (logicalId, suffix, description, spec) => {
     if (resources[logicalId]) throw new Error(`two alarms would be ${logicalId}`);
     const {
+      tier,
       comparison = 'GreaterThanThreshold',
       evaluationPeriods = 1,
       datapoints,
       missing = 'notBreaching',
     } = spec;
+    if (!TIERS[tier]) throw new Error(`alarm ${logicalId} has no tier`);
     alarmIds.push(logicalId);
+    if (tier === 'page') pageIds.push(logicalId);
+    const actions = tier === 'ticket' ? { AlarmActions: [topics.ticket], OKActions: [topics.ticket] } : {};
     resources[logicalId] = {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
         AlarmName: `${prefix}-${suffix}`,
-        AlarmDescription: `${description} Runbook: docs/OPERATIONS.md#${spec.runbook ?? suffix}.`,
-        ActionsEnabled: true,
-        AlarmActions: [topic],
-        OKActions: [topic],
+        AlarmDescription: `${tier === 'page' ? 'Page (through service-unhealthy)' : 'Ticket'}: ${description} Runbook: docs/OPERATIONS.md#${spec.runbook ?? suffix}.`,
+        ActionsEnabled: tier === 'ticket',
+        ...actions,
         ComparisonOperator: comparison,
         Threshold: spec.threshold,
         EvaluationPeriods: evaluationPeriods,
@@ -228,13 +318,29 @@ module.exports = async ({ resolveVariable }) => {
     Period: period,
     ...(/^p\d/.test(stat) ? { ExtendedStatistic: stat } : { Statistic: stat }),
   });
+  /** A rate in percent that counts only periods with at least `minRequests` requests. */
+  const guardedRate = (label, errors, requests) => ({
+    Id: 'rate',
+    Label: label,
+    Expression: `IF(${requests} >= ${thresholds.minRequests}, 100 * ${errors} / ${requests}, 0)`,
+    ReturnData: true,
+  });
+  const rateWindow = {
+    evaluationPeriods: thresholds.rateEvaluationPeriods,
+    datapoints: thresholds.rateDatapoints,
+  };
 
-  // Every function: unhandled errors (crashes, timeouts) and throttles.
   const functionEntries = Object.entries(functions ?? {}).map(([name, definition]) => ({
     name,
     logicalId: functionLogicalId(name),
     definition: definition ?? {},
   }));
+  const operations = functionEntries
+    .filter(({ definition }) => (definition.events ?? []).some((event) => event?.httpApi))
+    .map(({ name }) => name);
+  const isOperation = (name) => operations.includes(name);
+
+  // Every function: unhandled errors (crashes, timeouts), a ticket each.
   for (const { name, logicalId } of functionEntries) {
     const fn = { FunctionName: { Ref: logicalId } };
     alarm(
@@ -242,88 +348,184 @@ module.exports = async ({ resolveVariable }) => {
       `${name}-function-errors`,
       `The ${name} function failed.`,
       {
+        tier: 'ticket',
         threshold: thresholds.functionErrors,
         runbook: 'function-errors',
         metric: single('AWS/Lambda', 'Errors', fn, 'Sum', 300),
       },
     );
+  }
+  // Throttles: a session function's callers are refused while it lasts (page); the sweep's schedule
+  // retries and dead-letters (ticket).
+  const sustained = thresholds.throttleSustainedMinutes;
+  for (const { name, logicalId } of functionEntries) {
+    const fn = { FunctionName: { Ref: logicalId } };
     alarm(
       `${capitalised(name)}FunctionThrottlesAlarm`,
       `${name}-function-throttles`,
       `The ${name} function was throttled.`,
       {
-        threshold: thresholds.functionThrottles,
+        tier: isOperation(name) ? 'page' : 'ticket',
+        threshold: 0,
         runbook: 'function-throttles',
-        metric: single('AWS/Lambda', 'Throttles', fn, 'Sum', 300),
+        ...(isOperation(name)
+          ? { evaluationPeriods: sustained, metric: single('AWS/Lambda', 'Throttles', fn, 'Sum', 60) }
+          : { metric: single('AWS/Lambda', 'Throttles', fn, 'Sum', 300) }),
       },
     );
   }
+  // Session functions: Duration p99 near the timeout, and concurrency near the reservation.
+  for (const { name, logicalId, definition } of functionEntries.filter((f) => isOperation(f.name))) {
+    const fn = { FunctionName: { Ref: logicalId } };
+    const timeoutMs = 1000 * Number(definition.timeout ?? defaultTimeout);
+    alarm(
+      `${capitalised(name)}DurationAlarm`,
+      `${name}-duration-p99`,
+      `The ${name} function's p99 duration is above ${thresholds.durationTimeoutPercent}% of its ${timeoutMs} ms timeout.`,
+      {
+        tier: 'ticket',
+        threshold: Math.round((timeoutMs * thresholds.durationTimeoutPercent) / 100),
+        evaluationPeriods: 3,
+        datapoints: 2,
+        runbook: 'function-duration',
+        metric: single('AWS/Lambda', 'Duration', fn, 'p99', 300),
+      },
+    );
+    const reservation = Number(reserved[name] ?? 0);
+    if (reservation > 0) {
+      alarm(
+        `${capitalised(name)}ConcurrencyAlarm`,
+        `${name}-concurrency`,
+        `The ${name} function used more than ${thresholds.concurrencyPercent}% of its reserved concurrency (${reservation}).`,
+        {
+          tier: 'ticket',
+          threshold: Math.floor((reservation * thresholds.concurrencyPercent) / 100),
+          evaluationPeriods: 5,
+          datapoints: 3,
+          runbook: 'function-concurrency',
+          metric: single('AWS/Lambda', 'ConcurrentExecutions', fn, 'Maximum', 60),
+        },
+      );
+    }
+  }
+  alarm(
+    'AccountConcurrencyAlarm',
+    'account-concurrency',
+    `The account claims more than ${thresholds.accountConcurrencyPercent}% of its concurrency quota (${accountConcurrency}) in the Region.`,
+    {
+      tier: 'ticket',
+      threshold: Math.floor((accountConcurrency * thresholds.accountConcurrencyPercent) / 100),
+      evaluationPeriods: 5,
+      datapoints: 3,
+      runbook: 'function-concurrency',
+      metric: single('AWS/Lambda', 'ClaimedAccountConcurrency', {}, 'Maximum', 60),
+    },
+  );
 
-  // The HTTP API: 5xx rate and p99 latency.
+  // The HTTP API: 5xx rate and p99 latency page; the 4xx rate is a ticket.
   const apiId = { ApiId: { Ref: 'HttpApi' } };
   alarm(
     'Api5xxRateAlarm',
     'api-5xx-rate',
     'The HTTP API answered 5xx to more than the allowed share of requests.',
     {
+      tier: 'page',
       threshold: thresholds.api5xxRatePercent,
+      ...rateWindow,
       metrics: [
-        query('errors', 'AWS/ApiGateway', '5xx', apiId, 'Sum', 300),
-        query('requests', 'AWS/ApiGateway', 'Count', apiId, 'Sum', 300),
-        {
-          Id: 'rate',
-          Label: '5xx %',
-          Expression: 'IF(requests > 0, 100 * errors / requests, 0)',
-          ReturnData: true,
-        },
+        query('errors', 'AWS/ApiGateway', '5xx', apiId, 'Sum', 60),
+        query('requests', 'AWS/ApiGateway', 'Count', apiId, 'Sum', 60),
+        guardedRate('5xx %', 'errors', 'requests'),
+      ],
+    },
+  );
+  alarm(
+    'Api4xxRateAlarm',
+    'api-4xx-rate',
+    'The HTTP API answered 4xx to more than the usual share of requests.',
+    {
+      tier: 'ticket',
+      threshold: thresholds.api4xxRatePercent,
+      ...rateWindow,
+      metrics: [
+        query('errors', 'AWS/ApiGateway', '4xx', apiId, 'Sum', 60),
+        query('requests', 'AWS/ApiGateway', 'Count', apiId, 'Sum', 60),
+        guardedRate('4xx %', 'errors', 'requests'),
       ],
     },
   );
   alarm('ApiLatencyAlarm', 'api-latency-p99', 'The HTTP API p99 latency is above the threshold.', {
+    tier: 'page',
     threshold: thresholds.apiLatencyP99Ms,
-    evaluationPeriods: 3,
-    datapoints: 2,
-    metric: single('AWS/ApiGateway', 'Latency', apiId, 'p99', 300),
+    ...rateWindow,
+    metric: single('AWS/ApiGateway', 'Latency', apiId, 'p99', 60),
   });
 
-  // Session operations that answered 5xx or UNAVAILABLE/INTERNAL, whether over HTTP or direct invocation
-  // (Lambda's Errors never sees them: the functions answer instead of throwing).
-  const operations = functionEntries
-    .filter(({ definition }) => (definition.events ?? []).some((event) => event?.httpApi))
-    .map(({ name }) => name);
-  alarm('ServerErrorsAlarm', 'server-errors', 'Session operations answered UNAVAILABLE or INTERNAL.', {
-    threshold: thresholds.serverErrors,
-    metrics: [
-      ...operations.map((operation, index) =>
-        query(`op${index}`, namespace, 'ServerErrors', { service: serviceDimension, operation }, 'Sum', 300),
-      ),
-      {
-        Id: 'total',
-        Label: 'ServerErrors',
-        Expression: `SUM([${operations.map((_, index) => `op${index}`).join(', ')}])`,
-        ReturnData: true,
-      },
-    ],
-  });
+  // Session operations that answered UNAVAILABLE/INTERNAL, over HTTP and by direct invocation alike
+  // (Lambda's Errors never sees them: the functions answer instead of throwing), over the functions'
+  // invocations. CloudWatch takes at most 10 metrics in one alarm: 5 operations × 2.
+  alarm(
+    'ServerErrorRateAlarm',
+    'server-error-rate',
+    'Session operations answered UNAVAILABLE or INTERNAL to more than the allowed share of calls.',
+    {
+      tier: 'page',
+      threshold: thresholds.serverErrorRatePercent,
+      ...rateWindow,
+      metrics: [
+        ...operations.map((operation, index) =>
+          query(
+            `err${index}`,
+            namespace,
+            'ServerErrors',
+            { service: serviceDimension, operation },
+            'Sum',
+            60,
+          ),
+        ),
+        ...operations.map((operation, index) =>
+          query(
+            `inv${index}`,
+            'AWS/Lambda',
+            'Invocations',
+            { FunctionName: { Ref: functionLogicalId(operation) } },
+            'Sum',
+            60,
+          ),
+        ),
+        {
+          Id: 'errors',
+          Expression: `SUM([${operations.map((_, index) => `err${index}`).join(', ')}])`,
+          ReturnData: false,
+        },
+        {
+          Id: 'calls',
+          Expression: `SUM([${operations.map((_, index) => `inv${index}`).join(', ')}])`,
+          ReturnData: false,
+        },
+        guardedRate('server errors %', 'errors', 'calls'),
+      ],
+    },
+  );
 
-  // DynamoDB: throttling on the table and the index, and DynamoDB's own errors.
+  // DynamoDB: one retried throttle or one system error is a ticket; throttling that lasts pages.
   const table = { TableName: { Ref: 'SessionsTable' } };
   const index = { ...table, GlobalSecondaryIndexName: INDEX_NAME };
-  const perOperation = (metricName) => [
+  const perOperation = (metricName, stat = 'Sum', combine = 'SUM') => [
     ...DYNAMODB_OPERATIONS.map((operation, i) =>
       query(
         `${operation.toLowerCase()}${i}`,
         'AWS/DynamoDB',
         metricName,
         { ...table, Operation: operation },
-        'Sum',
+        stat,
         60,
       ),
     ),
     {
       Id: 'total',
       Label: metricName,
-      Expression: `SUM([${DYNAMODB_OPERATIONS.map((operation, i) => `${operation.toLowerCase()}${i}`).join(', ')}])`,
+      Expression: `${combine}([${DYNAMODB_OPERATIONS.map((operation, i) => `${operation.toLowerCase()}${i}`).join(', ')}])`,
       ReturnData: true,
     },
   ];
@@ -332,7 +534,20 @@ module.exports = async ({ resolveVariable }) => {
     'table-throttled-requests',
     'DynamoDB throttled requests to the sessions table.',
     {
+      tier: 'ticket',
       threshold: thresholds.dynamoThrottles,
+      metrics: perOperation('ThrottledRequests'),
+    },
+  );
+  alarm(
+    'TableThrottlingSustainedAlarm',
+    'table-throttling-sustained',
+    `DynamoDB throttled requests in each of ${sustained} minutes in a row.`,
+    {
+      tier: 'page',
+      threshold: 0,
+      evaluationPeriods: sustained,
+      runbook: 'table-throttled-requests',
       metrics: perOperation('ThrottledRequests'),
     },
   );
@@ -367,18 +582,33 @@ module.exports = async ({ resolveVariable }) => {
     ],
   ]) {
     alarm(id, suffix, `DynamoDB throttled ${what}.`, {
+      tier: 'ticket',
       threshold: thresholds.dynamoThrottles,
       runbook: 'table-throttled-requests',
       metric: single('AWS/DynamoDB', metricName, dimensions, 'Sum', 60),
     });
   }
   alarm('TableSystemErrorsAlarm', 'table-system-errors', 'DynamoDB answered requests with internal errors.', {
+    tier: 'ticket',
     threshold: thresholds.dynamoSystemErrors,
     metrics: perOperation('SystemErrors'),
   });
+  alarm(
+    'TableLatencyAlarm',
+    'table-latency',
+    `DynamoDB's average latency of an operation the functions call is above ${thresholds.dynamoLatencyMs} ms.`,
+    {
+      tier: 'ticket',
+      threshold: thresholds.dynamoLatencyMs,
+      evaluationPeriods: 5,
+      datapoints: 3,
+      metrics: perOperation('SuccessfulRequestLatency', 'Average', 'MAX'),
+    },
+  );
 
-  // The sweep: dead letters, its own errors, incomplete runs, and silence.
+  // The sweep: dead letters and a silent worker page; errors and an incomplete run are tickets.
   alarm('SweepDeadLetterAlarm', 'sweep-dead-letters', 'Scheduled sweep invocations could not be delivered.', {
+    tier: 'page',
     threshold: thresholds.deadLetterMessages,
     metric: single(
       'AWS/SQS',
@@ -390,6 +620,7 @@ module.exports = async ({ resolveVariable }) => {
   });
   const sweepDimensions = { service: serviceDimension };
   alarm('SweepErrorsAlarm', 'sweep-errors', 'The sweep failed to delete sessions.', {
+    tier: 'ticket',
     threshold: thresholds.sweepErrors,
     metric: single(namespace, 'SweepErrors', sweepDimensions, 'Sum', sweepPeriod),
   });
@@ -398,45 +629,76 @@ module.exports = async ({ resolveVariable }) => {
   alarm(
     'SweepIncompleteAlarm',
     'sweep-incomplete',
-    `The sweep did not finish ${thresholds.sweepIncompleteRuns} runs in a row.`,
+    `The sweep did not finish ${thresholds.sweepIncompleteRuns} run(s) in a row.`,
     {
+      tier: 'ticket',
       threshold: 0,
       evaluationPeriods: incompletePeriods,
       datapoints: thresholds.sweepIncompleteRuns,
       metric: single(namespace, 'SweepIncomplete', sweepDimensions, 'Maximum', sweepPeriod),
     },
   );
-  checkRange('sweep-silent', sweepPeriod, 2 * perInterval);
-  alarm('SweepSilentAlarm', 'sweep-silent', 'The sweep has not reported for two schedule intervals.', {
-    comparison: 'LessThanThreshold',
-    threshold: 1,
-    evaluationPeriods: 2 * perInterval,
-    missing: 'breaching',
-    metric: single(namespace, 'SweepDurationMs', sweepDimensions, 'SampleCount', sweepPeriod),
-  });
+  // One heartbeat per worker (its share's first shard value names it, lib/handlers/sweep-handler.ts).
+  checkRange('sweep-heartbeat', sweepPeriod, 2 * perInterval);
+  for (let worker = 0; worker < sweepWorkers; worker++) {
+    alarm(
+      `SweepHeartbeat${worker}Alarm`,
+      `sweep-heartbeat-${worker}`,
+      `Sweep worker ${worker} has not reported for two schedule intervals.`,
+      {
+        tier: 'page',
+        comparison: 'LessThanThreshold',
+        threshold: 1,
+        evaluationPeriods: 2 * perInterval,
+        missing: 'breaching',
+        runbook: 'sweep-heartbeat',
+        metric: single(
+          namespace,
+          'SweepHeartbeat',
+          { ...sweepDimensions, worker: String(worker) },
+          'Sum',
+          sweepPeriod,
+        ),
+      },
+    );
+  }
 
-  // One alarm for whoever is on call: customers are, or soon will be, affected.
-  const unhealthy = [
-    'Api5xxRateAlarm',
-    'ApiLatencyAlarm',
-    'ServerErrorsAlarm',
-    'TableThrottledRequestsAlarm',
-    'TableSystemErrorsAlarm',
-    ...operations.map((name) => `${capitalised(name)}FunctionErrorsAlarm`),
-  ];
+  // The page: one composite over sustained, customer-visible trouble. Its children notify nobody.
   resources.ServiceUnhealthyAlarm = {
     Type: 'AWS::CloudWatch::CompositeAlarm',
-    DependsOn: unhealthy,
     Properties: {
       AlarmName: `${prefix}-service-unhealthy`,
       AlarmDescription:
-        'Callers are getting errors or slow answers. Runbook: docs/OPERATIONS.md#service-unhealthy.',
+        'Page: callers are getting errors or slow answers, or sessions are no longer swept. Runbook: docs/OPERATIONS.md#service-unhealthy.',
       ActionsEnabled: true,
-      AlarmActions: [topic],
-      OKActions: [topic],
-      AlarmRule: unhealthy.map((id) => `ALARM("${resources[id].Properties.AlarmName}")`).join(' OR '),
+      AlarmActions: [topics.page],
+      OKActions: [topics.page],
+      // Fn::Sub on each child's name makes CloudFormation create the children first, without a DependsOn.
+      AlarmRule: {
+        'Fn::Join': [' OR ', pageIds.map((id) => ({ 'Fn::Sub': `ALARM("\${${id}}")` }))],
+      },
     },
   };
+
+  // What the access log tells apart: 401 (no or bad token), 403 and 429 (the stage's throttle).
+  for (const status of ACCESS_LOG_STATUSES) {
+    resources[`Api${status}MetricFilter`] = {
+      Type: 'AWS::Logs::MetricFilter',
+      Properties: {
+        LogGroupName: { Ref: 'HttpApiLogGroup' },
+        FilterPattern: `{ $.status = ${status} }`,
+        MetricTransformations: [
+          {
+            MetricNamespace: namespace,
+            MetricName: `Api${status}`,
+            MetricValue: '1',
+            Unit: 'Count',
+            Dimensions: [{ Key: 'service', Value: serviceDimension }],
+          },
+        ],
+      },
+    };
+  }
 
   const routes = functionEntries.flatMap(({ definition }) =>
     (definition.events ?? [])
@@ -461,8 +723,13 @@ module.exports = async ({ resolveVariable }) => {
             namespace,
             service: serviceDimension,
             sweepPeriodSeconds: sweepPeriod,
-            alarms: [...alarmIds, 'ServiceUnhealthyAlarm'],
+            alarms: ['ServiceUnhealthyAlarm', ...alarmIds],
             metricNames,
+            reservations: Object.fromEntries(
+              operations.map((name) => [name, Number(reserved[name] ?? 0)]).filter(([, count]) => count > 0),
+            ),
+            accountConcurrency,
+            accessLogStatuses: ACCESS_LOG_STATUSES,
           }),
         ),
       },
@@ -474,9 +741,15 @@ module.exports = async ({ resolveVariable }) => {
       'Fn::Sub': `https://\${AWS::Region}.console.aws.amazon.com/cloudwatch/home?region=\${AWS::Region}#dashboards:name=${prefix}`,
     },
   };
+  outputs.AccessLogGroupName = {
+    Description: "The HTTP API's access log group",
+    Value: { Ref: 'HttpApiLogGroup' },
+  };
 
   return { Resources: resources, Outputs: outputs };
 };
 
 module.exports.scheduleIntervalSeconds = scheduleIntervalSeconds;
 module.exports.sweepPeriods = sweepPeriods;
+module.exports.alarmTopics = alarmTopics;
+module.exports.TIERS = TIERS;

@@ -27,7 +27,10 @@ function graph(title, metrics, { stat = 'Sum', period = 300, view = 'timeSeries'
  * - `namespace`, `service`: where the service's own metrics are (namespace and `service` dimension);
  * - `sweepPeriodSeconds`: one sweep interval, so that each point of the sweep's graphs is one run;
  * - `alarms`: logical ids of the alarms to show at the top;
- * - `metricNames`: lib/handlers/metric-names.json, the metrics the service publishes.
+ * - `metricNames`: lib/handlers/metric-names.json, the metrics the service publishes;
+ * - `reservations`: reserved concurrency of each session function that has one, by name;
+ * - `accountConcurrency`: the account's concurrency quota in the Region;
+ * - `accessLogStatuses`: the HTTP statuses counted from the access log (metrics `Api<status>`).
  */
 function dashboardBody({
   functions,
@@ -38,6 +41,9 @@ function dashboardBody({
   sweepPeriodSeconds,
   alarms,
   metricNames,
+  reservations = {},
+  accountConcurrency = 1000,
+  accessLogStatuses = [],
 }) {
   const api = ['ApiId', '${HttpApi}'];
   const table = ['TableName', '${SessionsTable}'];
@@ -191,6 +197,111 @@ function dashboardBody({
             "filter message in ['sweep finished', 'sweep interrupted']",
             'fields @timestamp, message, report.deleted, report.skipped, report.errors, report.complete, report.durationMs',
             'sort @timestamp desc',
+            'limit 50',
+          ].join(' | '),
+        },
+      },
+    ]),
+    ...row(52, 6, [
+      graph(
+        'HTTP API 4xx: all, and by status from the access log',
+        [
+          ['AWS/ApiGateway', '4xx', ...api, { label: '4xx' }],
+          ...accessLogStatuses.map((status) => [
+            namespace,
+            `Api${status}`,
+            'service',
+            service,
+            { label: String(status) },
+          ]),
+        ],
+        { period: 60 },
+      ),
+      graph(
+        'Chatbot path (direct invocation): server errors, % of calls',
+        [
+          ...operations.map((operation, i) => [
+            namespace,
+            'ServerErrors',
+            'service',
+            service,
+            'operation',
+            operation,
+            { id: `err${i}`, visible: false },
+          ]),
+          ...functions
+            .filter((f) => operations.includes(f.name))
+            .map((f, i) => ['AWS/Lambda', 'Invocations', ...fn(f), { id: `inv${i}`, visible: false }]),
+          ['AWS/ApiGateway', '5xx', ...api, { id: 'api5xx', visible: false }],
+          ['AWS/ApiGateway', 'Count', ...api, { id: 'apiCount', visible: false }],
+          [
+            {
+              expression: `100 * (SUM([${operations.map((_, i) => `err${i}`).join(', ')}]) - api5xx) / (SUM([${operations.map((_, i) => `inv${i}`).join(', ')}]) - apiCount)`,
+              label: 'chatbot path server errors %',
+              id: 'chatbotRate',
+            },
+          ],
+        ],
+        { period: 60 },
+      ),
+    ]),
+    ...row(58, 6, [
+      graph(
+        'Concurrency against reservations and the account quota',
+        [
+          ...functions
+            .filter((f) => reservations[f.name] > 0)
+            .map((f) => [
+              'AWS/Lambda',
+              'ConcurrentExecutions',
+              ...fn(f),
+              { label: `${f.name} (of ${reservations[f.name]})` },
+            ]),
+          [
+            'AWS/Lambda',
+            'ClaimedAccountConcurrency',
+            { label: `account claimed (of ${accountConcurrency})` },
+          ],
+        ],
+        { stat: 'Maximum', period: 60 },
+      ),
+      graph(
+        'DynamoDB latency per operation, average (ms)',
+        dynamoOperations.map((operation) => [
+          'AWS/DynamoDB',
+          'SuccessfulRequestLatency',
+          ...table,
+          'Operation',
+          operation,
+          { label: operation },
+        ]),
+        { stat: 'Average', period: 60 },
+      ),
+      graph(
+        'Sweep heartbeats per worker',
+        [
+          [
+            {
+              expression: `SEARCH('{${namespace},service,worker} MetricName="${metricNames.sweepWorker[0]}"', 'Sum', ${sweepPeriodSeconds})`,
+              label: 'worker',
+              id: 'heartbeats',
+            },
+          ],
+        ],
+        { period: sweepPeriodSeconds },
+      ),
+    ]),
+    ...row(64, 6, [
+      {
+        type: 'log',
+        properties: {
+          title: 'HTTP API access log: requests by route and status (no user ids: route keys only)',
+          region: '${AWS::Region}',
+          view: 'table',
+          query: [
+            "SOURCE '${HttpApiLogGroup}'",
+            'stats count(*) as requests, avg(responseLatency) as avgMs by routeKey, status',
+            'sort requests desc',
             'limit 50',
           ].join(' | '),
         },

@@ -67,6 +67,8 @@ function booleanParam(name, raw) {
   return value;
 }
 
+const { alarmTopics } = require('./alarms.cjs');
+
 module.exports = async ({ resolveVariable }) => {
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
@@ -76,8 +78,9 @@ module.exports = async ({ resolveVariable }) => {
   const consumerName = `${prefix}-${CONSUMER}`;
   // Checked here too, so a typo fails the package rather than the function's cold start.
   booleanParam('eventsIncludeBooking', await param('eventsIncludeBooking'));
-  // The topic every other alarm of the stage notifies (lib/deploy/alarms.cjs).
-  const topic = (await param('alarmTopicArn')) || { Ref: 'AlarmTopic' };
+  // The events' alarms open tickets: records wait or are given up on, customers see nothing yet
+  // (lib/deploy/alarms.cjs has the tiers).
+  const topic = (await alarmTopics(resolveVariable)).ticket;
   const iteratorAgeMs = threshold('alarmEventsIteratorAgeMs', await param('alarmEventsIteratorAgeMs'), 1);
   const deadLetters = threshold(
     'alarmEventsDeadLetterMessages',

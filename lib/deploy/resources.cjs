@@ -147,8 +147,8 @@ function sweepTarget(share) {
 
 /** Warm throughput of the table or the index, or undefined when both figures are 0 (left unset). */
 function warmThroughput(name, read, write) {
-  const reads = wholeNumber(`warmThroughput.${name}ReadUnitsPerSecond`, read ?? 0, 0, 40_000_000);
-  const writes = wholeNumber(`warmThroughput.${name}WriteUnitsPerSecond`, write ?? 0, 0, 40_000_000);
+  const reads = wholeNumber(`${name}WarmReadUnitsPerSecond`, read ?? 0, 0, 40_000_000);
+  const writes = wholeNumber(`${name}WarmWriteUnitsPerSecond`, write ?? 0, 0, 40_000_000);
   if (reads === 0 && writes === 0) return undefined;
   return {
     ...(reads > 0 ? { ReadUnitsPerSecond: reads } : {}),
@@ -255,9 +255,23 @@ module.exports = async ({ resolveVariable }) => {
     }
   }
 
-  const warm = (await resolveVariable('param:warmThroughput')) ?? {};
-  const tableWarm = warmThroughput('table', warm.tableReadUnitsPerSecond, warm.tableWriteUnitsPerSecond);
-  const indexWarm = warmThroughput('index', warm.indexReadUnitsPerSecond, warm.indexWriteUnitsPerSecond);
+  const param = (name) => resolveVariable(`param:${name}`);
+  const tableWarm = warmThroughput(
+    'table',
+    await param('tableWarmReadUnitsPerSecond'),
+    await param('tableWarmWriteUnitsPerSecond'),
+  );
+  const indexWarm = warmThroughput(
+    'index',
+    await param('indexWarmReadUnitsPerSecond'),
+    await param('indexWarmWriteUnitsPerSecond'),
+  );
+  const accessLogRetention = wholeNumber(
+    'accessLogRetentionInDays',
+    await param('accessLogRetentionInDays'),
+    1,
+    3653,
+  );
 
   return {
     Resources: resources,
@@ -281,6 +295,8 @@ module.exports = async ({ resolveVariable }) => {
             },
           }
         : {}),
+      // The access log keeps its own retention (osls would give it the functions').
+      HttpApiLogGroup: { Properties: { RetentionInDays: accessLogRetention } },
       HttpApiStage: {
         Properties: {
           DefaultRouteSettings: {

@@ -35,6 +35,15 @@ export function sweepSafetyMarginMs(
   return worstCaseRequestMs(timeouts, maxAttempts) + DEFAULT_REPORT_RESERVE_MS;
 }
 
+/**
+ * The worker a run belongs to: a scheduled worker's share holds the shard values equal to its number
+ * modulo the worker count (lib/deploy/resources.cjs), so its smallest value is its number. A run without
+ * a share (by hand, over every shard value) is no worker's.
+ */
+export function workerOf(shards: readonly number[] | undefined): string | undefined {
+  return shards && shards.length > 0 ? String(Math.min(...shards)) : undefined;
+}
+
 /** The margin with the client's settings on AWS by default (1 s per attempt, 3 attempts). */
 export const SWEEP_SAFETY_MARGIN_MS = sweepSafetyMarginMs();
 
@@ -67,14 +76,23 @@ export function createSweepHandler(dependencies: Partial<SweepHandlerDependencie
       maxAttempts: config.dynamodb?.maxAttempts,
     });
 
-  /** Emits the sweep's figures as one EMF line; dry runs and rejected calls emit none. */
-  function publish(metrics: Metrics, report: SweepReport): void {
+  /**
+   * Emits the sweep's figures as one EMF line, and a scheduled worker's heartbeat as another; dry runs
+   * and rejected calls emit none.
+   */
+  function publish(metrics: Metrics, report: SweepReport, shards: readonly number[] | undefined): void {
     metrics.addMetric('SessionsSwept', MetricUnit.Count, report.deleted);
     metrics.addMetric('SessionsSkipped', MetricUnit.Count, report.skipped);
     metrics.addMetric('SweepErrors', MetricUnit.Count, report.errors);
     metrics.addMetric('SweepDurationMs', MetricUnit.Milliseconds, report.durationMs);
     metrics.addMetric('SweepIncomplete', MetricUnit.Count, report.complete ? 0 : 1);
     metrics.publishStoredMetrics();
+    const worker = workerOf(shards);
+    if (worker !== undefined) {
+      const heartbeat = metrics.singleMetric();
+      heartbeat.addDimension('worker', worker);
+      heartbeat.addMetric('SweepHeartbeat', MetricUnit.Count, 1);
+    }
   }
 
   /**
@@ -94,8 +112,10 @@ export function createSweepHandler(dependencies: Partial<SweepHandlerDependencie
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context) => {
       const metrics = await metricsLoaded;
+      let shards: readonly number[] | undefined;
       try {
         const input = parseInput(sweepInputSchema, event ?? {});
+        shards = input.shards;
         const report = await sweepInactiveSessions(index, {
           inactiveDays: windowFor(input.inactiveDays),
           dryRun: input.dryRun ?? false,
@@ -111,13 +131,13 @@ export function createSweepHandler(dependencies: Partial<SweepHandlerDependencie
               updatedBucket: session.updatedBucket,
             }),
         });
-        if (!report.dryRun) publish(metrics, report);
+        if (!report.dryRun) publish(metrics, report, shards);
         logger.info('sweep finished', { report });
         return { ok: true, report };
       } catch (error) {
         const { status, error: body } = toErrorBody(error);
         if (error instanceof SweepInterruptedError) {
-          if (!error.report.dryRun) publish(metrics, error.report);
+          if (!error.report.dryRun) publish(metrics, error.report, shards);
           logger.error('sweep interrupted', { report: error.report, error });
         } else if (status >= 500) logger.error('sweep failed', { error: error as Error });
         else logger.info('sweep rejected', { code: body.code });

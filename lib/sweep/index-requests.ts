@@ -17,13 +17,14 @@ function names(...keys: (keyof typeof INDEX_NAMES)[]): Record<string, string> {
 
 /**
  * Index entries of one shard whose activity bucket starts before `bucketBound` (see
- * `inactiveBucketBound`), oldest first.
+ * `inactiveBucketBound`), oldest first, at most `limit` to a page.
  */
 export function inactiveQueryRequest(
   table: string,
   shard: number,
   bucketBound: number,
   exclusiveStartKey: Record<string, unknown> | undefined,
+  limit: number,
 ): QueryCommandInput {
   return {
     TableName: table,
@@ -32,6 +33,7 @@ export function inactiveQueryRequest(
     ExpressionAttributeNames: names('#activityShard', '#updatedBucket'),
     ExpressionAttributeValues: { ':shard': shard, ':bucketBound': bucketBound },
     ExclusiveStartKey: exclusiveStartKey,
+    Limit: limit,
     ReturnConsumedCapacity: 'TOTAL',
   };
 }
@@ -50,6 +52,24 @@ export function shardEntriesRequest(
     ExpressionAttributeValues: { ':shard': shard },
     ExclusiveStartKey: exclusiveStartKey,
     ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/** An index entry of an inactive session, read from a page of `inactiveQueryRequest`. */
+export function inactiveEntryOf(item: Record<string, unknown>): { userId: string; updatedBucket: number } {
+  return { userId: String(item.userId), updatedBucket: Number(item.updatedBucket) };
+}
+
+/** An index entry with its shard, read from a page of `shardEntriesRequest`. */
+export function shardEntryOf(item: Record<string, unknown>): {
+  userId: string;
+  activityShard: number;
+  updatedBucket: number;
+} {
+  return {
+    userId: String(item.userId),
+    activityShard: Number(item.activityShard),
+    updatedBucket: Number(item.updatedBucket),
   };
 }
 

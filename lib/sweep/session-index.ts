@@ -16,11 +16,18 @@ import { activityShardOf } from '../store/shard.ts';
 import { type StoreOptions, storeSettings } from '../store/store-options.ts';
 import {
   deleteIfInactiveRequest,
+  inactiveEntryOf,
   inactiveQueryRequest,
   moveToShardRequest,
   shardEntriesRequest,
+  shardEntryOf,
 } from './index-requests.ts';
-import { mergeAsync } from './merge-async.ts';
+import { interleavePages, type PagedSource } from './interleave.ts';
+
+export interface SessionIndexOptions extends StoreOptions {
+  /** Entries per page of a shard's inactive entries; INACTIVE_PAGE_LIMIT by default. */
+  pageLimit?: number;
+}
 
 /** Which index shards a read of inactive sessions covers. */
 export interface InactivePagesOptions {
@@ -33,6 +40,14 @@ export interface InactivePagesOptions {
 /** Shards read at once: enough to keep a sweep's deletes fed, few enough not to burst the table. */
 const SHARD_READS_IN_FLIGHT = 16;
 
+/**
+ * Entries per page of a shard's inactive entries. The round-robin needs a page of every shard in
+ * memory (and one read ahead), so pages are smaller than DynamoDB's 1 MB (about 16,900 KEYS_ONLY
+ * entries); a Query costs at least 0.5 RCU whatever its Limit, so pages are not much smaller: 1,000
+ * entries of about 62 bytes cost 8 RCU, and the rounding adds at most 0.5 RCU per 1,000 deletes.
+ */
+export const INACTIVE_PAGE_LIMIT = 1_000;
+
 /** Every shard value any shard count can produce: what a sweep with no share covers. */
 const ALL_SHARD_VALUES: readonly number[] = Array.from({ length: MAX_ACTIVITY_SHARDS }, (_, shard) => shard);
 
@@ -43,7 +58,10 @@ export interface InactiveSession {
   updatedBucket: number;
 }
 
-/** One page of index entries, with the read capacity DynamoDB charged for it. */
+/**
+ * Index entries in the order of the round-robin over the shards, with the read capacity DynamoDB
+ * charged for the pages read for them.
+ */
 export interface InactivePage {
   sessions: InactiveSession[];
   consumedReadCapacity: number;
@@ -75,8 +93,9 @@ export class SessionIndex {
   readonly #clock: Clock;
   readonly #activityShards: number;
   readonly #activityBucketMs: number;
+  readonly #pageLimit: number;
 
-  constructor(doc: DynamoDBDocumentClient, options: StoreOptions) {
+  constructor(doc: DynamoDBDocumentClient, options: SessionIndexOptions) {
     const settings = storeSettings(options);
     this.#doc = doc;
     this.#table = settings.tableName;
@@ -84,6 +103,7 @@ export class SessionIndex {
     this.#clock = settings.clock;
     this.#activityShards = settings.activityShards;
     this.#activityBucketMs = settings.activityBucketMs;
+    this.#pageLimit = options.pageLimit ?? INACTIVE_PAGE_LIMIT;
   }
 
   /**
@@ -98,11 +118,13 @@ export class SessionIndex {
   }
 
   /**
-   * The pages behind `findInactive`, for an exact cutoff, with their read capacity. Reads the given
+   * The entries behind `findInactive`, for an exact cutoff, with their read capacity. Reads the given
    * shard values (all MAX_ACTIVITY_SHARDS by default, so sessions written under any shard count are
    * found) below `inactiveBucketBound(cutoff)`: every entry returned was inactive at `cutoff`, and one
-   * that expired less than one activity bucket before it is returned by a later call. `signal` aborts
-   * the reads in flight (with their retries): the sweep's deadline.
+   * that expired less than one activity bucket before it is returned by a later call. Entries come
+   * round-robin over the shards, one shard's entry after another's, so that whoever acts on them in order
+   * spreads its writes evenly over the index's partitions. `signal` aborts the reads in flight (with
+   * their retries): the sweep's deadline.
    */
   inactivePages(
     cutoff: string,
@@ -115,9 +137,15 @@ export class SessionIndex {
       }
     }
     const bound = inactiveBucketBound(cutoff, this.#activityBucketMs);
-    return mergeAsync(
-      [...new Set(shards)].map((shard) => this.#shardPages(shard, bound, options.signal)),
-      SHARD_READS_IN_FLIGHT,
+    // The shard values writes use now come first and are waited for; the others (sessions written under
+    // an earlier, larger count: usually none) join the rotation when their pages arrive.
+    const inUse = (shard: number) => shard < this.#activityShards;
+    const ordered = [...new Set(shards)].sort((a, b) => Number(inUse(b)) - Number(inUse(a)) || a - b);
+    return this.#batches(
+      ordered.map((shard) => ({
+        pages: this.#shardPages(shard, bound, options.signal),
+        late: !inUse(shard),
+      })),
     );
   }
 
@@ -147,11 +175,7 @@ export class SessionIndex {
     do {
       const page = await this.#send(new QueryCommand(shardEntriesRequest(this.#table, shard, startKey)));
       yield {
-        entries: (page.Items ?? []).map((item) => ({
-          userId: String(item.userId),
-          activityShard: Number(item.activityShard),
-          updatedBucket: Number(item.updatedBucket),
-        })),
+        entries: (page.Items ?? []).map(shardEntryOf),
         consumedReadCapacity: page.ConsumedCapacity?.CapacityUnits ?? 0,
       };
       startKey = page.LastEvaluatedKey;
@@ -179,23 +203,25 @@ export class SessionIndex {
     }
   }
 
+  async *#batches(sources: PagedSource<InactiveSession>[]): AsyncGenerator<InactivePage, void, undefined> {
+    for await (const batch of interleavePages(sources, SHARD_READS_IN_FLIGHT)) {
+      yield { sessions: batch.items, consumedReadCapacity: batch.consumedReadCapacity };
+    }
+  }
+
   async *#shardPages(
     shard: number,
     bucketBound: number,
     signal?: AbortSignal,
-  ): AsyncGenerator<InactivePage, void, undefined> {
+  ): AsyncGenerator<{ items: InactiveSession[]; consumedReadCapacity: number }, void, undefined> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.#send(
-        new QueryCommand(inactiveQueryRequest(this.#table, shard, bucketBound, startKey)),
+        new QueryCommand(inactiveQueryRequest(this.#table, shard, bucketBound, startKey, this.#pageLimit)),
         { abortSignal: signal },
       );
-      const sessions = (page.Items ?? []).map((item) => ({
-        userId: String(item.userId),
-        updatedBucket: Number(item.updatedBucket),
-      }));
       yield {
-        sessions,
+        items: (page.Items ?? []).map(inactiveEntryOf),
         consumedReadCapacity: page.ConsumedCapacity?.CapacityUnits ?? 0,
       };
       startKey = page.LastEvaluatedKey;

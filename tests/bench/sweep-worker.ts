@@ -12,6 +12,8 @@ export interface WorkerRun {
   type: 'run';
   shards: number[];
   concurrency: number;
+  /** The shard count writes use: the sweep waits for these shards' pages and takes the others as they come. */
+  activityShards: number;
 }
 
 export interface WorkerReport {
@@ -29,9 +31,13 @@ const endpoint = process.env.SWEEP_BENCH_ENDPOINT;
 if (!endpoint || !process.send) throw new Error('run by tests/bench/sweep-throughput.ts only');
 
 const doc = createDocumentClient({ endpoint });
-const sessions = new SessionIndex(doc, { tableName: 'sweep-throughput', inactiveDays: 30 });
 
 async function sweep(run: WorkerRun): Promise<WorkerReport> {
+  const sessions = new SessionIndex(doc, {
+    tableName: 'sweep-throughput',
+    inactiveDays: 30,
+    activityShards: run.activityShards,
+  });
   const cpu = process.cpuUsage();
   const started = performance.now();
   const report = await sweepInactiveSessions(sessions, {

@@ -1,6 +1,6 @@
 /**
  * moto (Python), a second implementation of the AWS APIs, for what dynalite lacks: DynamoDB Streams,
- * EventBridge and SQS. Started on a free port, serving one request at a time (tests/support/moto-serial.py),
+ * EventBridge, SQS, and one set of tables per Region (the Region of each request's signature). Started on a free port, serving one request at a time (tests/support/moto-serial.py),
  * so conditional writes are as atomic as DynamoDB's. Needs `moto_server` on the PATH (its Python is the one
  * that runs the launcher).
  */
@@ -23,6 +23,9 @@ export function motoPython(): string | undefined {
   }
   return undefined;
 }
+
+/** Whether moto can be started here; tests that need it say so and skip where it cannot (.ci/run requires it). */
+export const MOTO_SERVER_AVAILABLE = motoPython() !== undefined;
 
 export interface Moto {
   endpoint: string;

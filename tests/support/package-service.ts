@@ -32,14 +32,29 @@ export interface PackageOptions {
   stage: string;
   /** Environment for the run on top of dummy credentials; nothing else leaks in from the caller. */
   env?: Record<string, string>;
+  /** Stage parameters given on the command line, as `--param "name=value"`. */
+  params?: Record<string, string | number>;
   timeoutMs?: number;
 }
+
+/**
+ * Every setting a stage other than dev requires (lib/deploy/settings.cjs), as an operator would give
+ * them: the page tier to a topic the stack creates with an address subscribed, the ticket tier to an
+ * existing topic.
+ */
+export const REQUIRED_SETTINGS = {
+  jwtIssuerUrl: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_EXAMPLE',
+  jwtAudience: 'website-client-id',
+  chatbotRoleArn: 'arn:aws:iam::123456789012:role/chatbot',
+  pageEmail: 'on-call@example.com',
+  ticketTopicArn: 'arn:aws:sns:eu-west-1:123456789012:tickets',
+} as const;
 
 /** Top-level entries a package never reads: generated, local-only or test files. */
 const NOT_COPIED = new Set(['node_modules', '.git', '.serverless', '.esbuild', '.data', 'coverage', 'tests']);
 
 /** Packages the service for `stage` and returns its `cloudformation-template-update-stack.json`. */
-export async function packageService({ stage, env = {}, timeoutMs = 150_000 }: PackageOptions) {
+export async function packageService({ stage, env = {}, params = {}, timeoutMs = 150_000 }: PackageOptions) {
   const workDir = mkdtempSync(join(tmpdir(), `session-service-package-${stage}-`));
   try {
     const serviceDir = join(workDir, 'service');
@@ -49,7 +64,13 @@ export async function packageService({ stage, env = {}, timeoutMs = 150_000 }: P
     });
     symlinkSync(join(PROJECT_ROOT, 'node_modules'), join(serviceDir, 'node_modules'), 'dir');
     const outputDir = join(workDir, 'package');
-    await runServerless(['package', '--stage', stage, '--package', outputDir], serviceDir, env, timeoutMs);
+    const paramArgs = Object.entries(params).flatMap(([name, value]) => ['--param', `${name}=${value}`]);
+    await runServerless(
+      ['package', '--stage', stage, '--package', outputDir, ...paramArgs],
+      serviceDir,
+      env,
+      timeoutMs,
+    );
     const template = readFileSync(join(outputDir, 'cloudformation-template-update-stack.json'), 'utf8');
     return JSON.parse(template) as Template;
   } finally {

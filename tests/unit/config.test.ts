@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envInt, loadConfig, loadLogIdKey, requiredEnv } from '../../lib/config.ts';
+import { envInt, envSetting, loadConfig, loadLogIdKey, namedRegion, requiredEnv } from '../../lib/config.ts';
 import { DEVELOPMENT_LOG_ID_KEY } from '../../lib/log-id.ts';
 
 describe('loadConfig', () => {
@@ -222,5 +222,23 @@ describe('loadConfig: the activity index and the DynamoDB client', () => {
     ],
   ])('fails at load on %s, naming the variable', (_name, env, message) => {
     expect(() => loadConfig({ TABLE_NAME: 't', ...env })).toThrow(message);
+  });
+});
+
+describe('namedRegion and envSetting, for operator tools', () => {
+  it.each([
+    [{ AWS_REGION: 'eu-west-1' }, 'eu-west-1'],
+    [{ AWS_DEFAULT_REGION: 'eu-central-1' }, 'eu-central-1'],
+    [{ AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'us-west-2' }, 'eu-west-1'],
+    [{}, undefined],
+    [{ AWS_REGION: '' }, undefined],
+  ])('reads the region of %o as %s, never a default', (env, region) => {
+    expect(namedRegion(env)).toBe(region);
+  });
+
+  it('reads one setting, or undefined when unset or empty', () => {
+    expect(envSetting('TABLE_NAME', { TABLE_NAME: 't' })).toBe('t');
+    expect(envSetting('TABLE_NAME', { TABLE_NAME: '' })).toBeUndefined();
+    expect(envSetting('TABLE_NAME', {})).toBeUndefined();
   });
 });

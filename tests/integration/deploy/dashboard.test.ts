@@ -38,9 +38,15 @@ const OPERATIONS = FUNCTIONS.map((fn) => fn.name).filter((name) => name !== 'swe
  * (CloudWatch user guides: Lambda, HTTP API, DynamoDB, SQS metrics).
  */
 const AWS_METRICS: Record<string, Record<string, string[][]>> = {
-  'AWS/Lambda': Object.fromEntries(
-    ['Invocations', 'Errors', 'Throttles', 'Duration'].map((name) => [name, [['FunctionName']]]),
-  ),
+  'AWS/Lambda': {
+    ...Object.fromEntries(
+      ['Invocations', 'Errors', 'Throttles', 'Duration', 'ConcurrentExecutions'].map((name) => [
+        name,
+        [['FunctionName']],
+      ]),
+    ),
+    ClaimedAccountConcurrency: [[]],
+  },
   'AWS/ApiGateway': Object.fromEntries(
     ['Count', '4xx', '5xx', 'Latency', 'IntegrationLatency'].map((name) => [
       name,
@@ -54,14 +60,21 @@ const AWS_METRICS: Record<string, Record<string, string[][]>> = {
     WriteThrottleEvents: [['TableName'], ['GlobalSecondaryIndexName', 'TableName']],
     ThrottledRequests: [['Operation', 'TableName']],
     SystemErrors: [['Operation', 'TableName']],
+    SuccessfulRequestLatency: [['Operation', 'TableName']],
   },
   'AWS/SQS': { ApproximateNumberOfMessagesVisible: [['QueueName']] },
 };
 
-/** What the service publishes: its operation metrics by service and operation, the sweep's by service. */
+const ACCESS_LOG_STATUSES = [401, 403, 429];
+
+/**
+ * What the service publishes: its operation metrics by service and operation, the sweep's by service,
+ * and the statuses counted from the access log by service.
+ */
 const SERVICE_METRICS: Record<string, string[][]> = {
   ...Object.fromEntries(METRIC_NAMES.operation.map((name) => [name, [['operation', 'service']]])),
   ...Object.fromEntries(METRIC_NAMES.sweep.map((name) => [name, [['service']]])),
+  ...Object.fromEntries(ACCESS_LOG_STATUSES.map((status) => [`Api${status}`, [['service']]])),
 };
 
 const body = () =>
@@ -77,6 +90,9 @@ const body = () =>
     sweepPeriodSeconds: 3_600,
     alarms: ['Api5xxRateAlarm'],
     metricNames: METRIC_NAMES,
+    reservations: { update: 1_387, getSession: 400 },
+    accountConcurrency: 2_500,
+    accessLogStatuses: ACCESS_LOG_STATUSES,
   });
 
 /** A metric line of a widget as namespace, name and the names of its dimensions, sorted. */
@@ -88,6 +104,17 @@ function readMetric(line: unknown[]) {
 }
 
 const metricWidgets = () => body().widgets.filter((widget) => widget.type === 'metric');
+
+/** The metric lines of a widget, without the lines that only hold a metric-math expression. */
+const metricLines = (widget: Widget) =>
+  (widget.properties.metrics ?? []).filter((line) => typeof line[0] === 'string');
+/** The metric-math expressions of every widget. */
+const expressions = () =>
+  metricWidgets().flatMap((widget) =>
+    (widget.properties.metrics ?? [])
+      .filter((line) => typeof line[0] === 'object')
+      .map((line) => String((line[0] as { expression?: string }).expression)),
+  );
 
 describe('dashboard body', () => {
   it('is valid JSON with its CloudFormation placeholders filled in', () => {
@@ -113,7 +140,7 @@ describe('dashboard body', () => {
     const unknown: string[] = [];
     let lines = 0;
     for (const widget of metricWidgets()) {
-      for (const line of widget.properties.metrics ?? []) {
+      for (const line of metricLines(widget)) {
         lines++;
         const { namespace, name, dimensions } = readMetric(line);
         const known = namespace === NAMESPACE ? SERVICE_METRICS[name] : AWS_METRICS[namespace]?.[name];
@@ -129,14 +156,24 @@ describe('dashboard body', () => {
   it('shows every metric the service publishes', () => {
     const graphed = new Set(
       metricWidgets().flatMap((widget) =>
-        (widget.properties.metrics ?? [])
+        metricLines(widget)
           .map(readMetric)
           .filter((metric) => metric.namespace === NAMESPACE)
           .map((metric) => metric.name),
       ),
     );
 
-    expect([...graphed].sort()).toEqual([...METRIC_NAMES.operation, ...METRIC_NAMES.sweep].sort());
+    expect([...graphed].sort()).toEqual(
+      [
+        ...METRIC_NAMES.operation,
+        ...METRIC_NAMES.sweep,
+        ...ACCESS_LOG_STATUSES.map((status) => `Api${status}`),
+      ].sort(),
+    );
+    // Each worker's heartbeat, whatever the worker count: a search over the `worker` dimension.
+    expect(
+      expressions().some((expression) => expression.includes(`MetricName="${METRIC_NAMES.sweepWorker[0]}"`)),
+    ).toBe(true);
   });
 
   it('shows every function, every operation and every route', () => {
@@ -150,7 +187,7 @@ describe('dashboard body', () => {
 
   it('names no user: the only dimension values of service metrics are the service and the operations', () => {
     for (const widget of metricWidgets()) {
-      for (const line of widget.properties.metrics ?? []) {
+      for (const line of metricLines(widget)) {
         const { namespace, pairs } = readMetric(line);
         if (namespace !== NAMESPACE) continue;
         const values = pairs.filter((_, index) => index % 2 === 1);
@@ -159,9 +196,32 @@ describe('dashboard body', () => {
     }
   });
 
+  it('graphs concurrency against each reservation and the account quota, and DynamoDB latency per operation', () => {
+    const text = JSON.stringify(body());
+
+    expect(text).toContain(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder of the body
+      '"ConcurrentExecutions","FunctionName","${UpdateLambdaFunction}",{"label":"update (of 1387)"}',
+    );
+    expect(text).toContain('"ClaimedAccountConcurrency",{"label":"account claimed (of 2500)"}');
+    for (const operation of ['GetItem', 'UpdateItem', 'DeleteItem', 'Query']) {
+      expect(text).toContain(
+        `"SuccessfulRequestLatency","TableName","\${SessionsTable}","Operation","${operation}"`,
+      );
+    }
+  });
+
+  it("graphs the chatbot path's error rate: server errors and invocations less the HTTP API's", () => {
+    const [expression] = expressions().filter((candidate) => candidate.includes('api5xx'));
+
+    expect(expression).toMatch(
+      /^100 \* \(SUM\(\[err0, .*\]\) - api5xx\) \/ \(SUM\(\[inv0, .*\]\) - apiCount\)$/,
+    );
+  });
+
   it('reads the sweep per run: one point per schedule interval', () => {
     const sweepWidgets = metricWidgets().filter((widget) =>
-      (widget.properties.metrics ?? []).some((line) => METRIC_NAMES.sweep.includes(String(line[1]))),
+      metricLines(widget).some((line) => METRIC_NAMES.sweep.includes(String(line[1]))),
     );
 
     expect(sweepWidgets.length).toBeGreaterThan(0);

@@ -6,11 +6,14 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { MAX_ACTIVITY_SHARDS } from '../../../lib/config.ts';
-import { packageService, type Resource, type Template } from '../../support/package-service.ts';
+import {
+  packageService,
+  REQUIRED_SETTINGS,
+  type Resource,
+  type Template,
+} from '../../support/package-service.ts';
 
-const CHATBOT_ROLE_ARN = 'arn:aws:iam::123456789012:role/chatbot';
-const CONFIGURED_ISSUER = 'https://auth.example.com/';
-const CONFIGURED_AUDIENCE = 'session-service-web';
+const CHATBOT_ROLE_ARN = REQUIRED_SETTINGS.chatbotRoleArn;
 // CloudFormation's own ${...} syntax, not a JavaScript template.
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholder
 const INDEX_ARN_SUB = '${SessionsTable.Arn}/index/byUpdatedAt';
@@ -106,15 +109,18 @@ const serverlessYml = parse(readFileSync(new URL('../../../serverless.yml', impo
   params: Record<string, Record<string, unknown>>;
 };
 
-/** A stage's parameters as osls resolves them: the stage's own over `default`, `${env:X, 'y'}` resolved. */
-function stageParams(stage: string, env: Record<string, string> = {}): Record<string, unknown> {
+/** A stage's parameters as osls resolves them: `--param` over the stage's own over `default`. */
+function stageParams(stage: string, cli: Record<string, unknown> = {}): Record<string, unknown> {
   const merged = { ...serverlessYml.params.default, ...serverlessYml.params[stage] };
   const resolveEnv = (value: unknown) => {
     if (typeof value !== 'string') return value;
     const match = /^\$\{env:(\w+),\s*'([^']*)'\}$/.exec(value);
-    return match ? (env[match[1] as string] ?? match[2]) : value;
+    return match ? match[2] : value;
   };
-  return Object.fromEntries(Object.entries(merged).map(([key, value]) => [key, resolveEnv(value)]));
+  return {
+    ...Object.fromEntries(Object.entries(merged).map(([key, value]) => [key, resolveEnv(value)])),
+    ...cli,
+  };
 }
 
 function resource(template: Template, logicalId: string): Resource {
@@ -234,32 +240,26 @@ const lambdaPermissions = (template: Template) =>
 // ---------------------------------------------------------------------------------------------------
 
 describe('CloudFormation template from serverless package', () => {
-  /** prod as checked in: no chatbot role, the fail-closed issuer. */
+  /** prod as deployed: the required settings on the command line, chatbot role included. */
   let prod: Template;
-  /** prod as configured for a real deploy: chatbot role, issuer and audience from the environment. */
-  let configured: Template;
+  /** dev: zero configuration, no chatbot role. */
   let dev: Template;
-  /** prod sized for a large deployment from the environment: 64 shards, 4 sweep workers, warm throughput. */
+  /** prod sized for a large deployment on the command line: 64 shards, 4 sweep workers, warm throughput. */
   let scaled: Template;
-  const scaledEnv = {
-    ACTIVITY_SHARDS: '64',
-    SWEEP_WORKERS: '4',
-    TABLE_WARM_READS: '12000',
-    TABLE_WARM_WRITES: '4000',
-    INDEX_WARM_WRITES: '4000',
-  };
-  const configuredEnv = {
-    CHATBOT_ROLE_ARN,
-    JWT_ISSUER_URL: CONFIGURED_ISSUER,
-    JWT_AUDIENCE: CONFIGURED_AUDIENCE,
+  const scaledParams = {
+    ...REQUIRED_SETTINGS,
+    activityShards: 64,
+    sweepWorkers: 4,
+    tableWarmReadUnitsPerSecond: 12_000,
+    tableWarmWriteUnitsPerSecond: 4_000,
+    indexWarmWriteUnitsPerSecond: 4_000,
   };
 
   beforeAll(async () => {
-    [prod, configured, dev, scaled] = await Promise.all([
-      packageService({ stage: 'prod' }),
-      packageService({ stage: 'prod', env: configuredEnv }),
+    [prod, dev, scaled] = await Promise.all([
+      packageService({ stage: 'prod', params: REQUIRED_SETTINGS }),
       packageService({ stage: 'dev' }),
-      packageService({ stage: 'prod', env: scaledEnv }),
+      packageService({ stage: 'prod', params: scaledParams }),
     ]);
   }, 240_000);
 
@@ -313,7 +313,6 @@ describe('CloudFormation template from serverless package', () => {
 
     it.each([
       ['prod', () => prod],
-      ['prod with the chatbot', () => configured],
       ['dev', () => dev],
     ])('allows no wildcard action or resource outside CloudWatch Logs (%s)', (_stage, template) => {
       const documents = policyDocuments(template());
@@ -406,15 +405,76 @@ describe('CloudFormation template from serverless package', () => {
     });
 
     it.each([
-      ['as checked in', () => prod, {}],
-      ['as configured', () => configured, configuredEnv],
-    ])('takes the issuer and audience from the stage parameters (prod %s)', (_name, template, env) => {
-      const params = stageParams('prod', env);
+      ['prod', () => prod, REQUIRED_SETTINGS],
+      ['dev', () => dev, {}],
+    ])('takes the issuer and audience from the stage parameters (%s)', (stage, template, cli) => {
+      const params = stageParams(stage, cli);
       const authorizer = onlyOfType<Record<string, unknown>>(template(), 'AWS::ApiGatewayV2::Authorizer');
 
       expect(authorizer).toMatchObject({
         IdentitySource: ['$request.header.Authorization'],
         JwtConfiguration: { Issuer: params.jwtIssuerUrl, Audience: [params.jwtAudience] },
+      });
+    });
+
+    describe('access log', () => {
+      const stageOf = (template: Template) =>
+        onlyOfType<{ AccessLogSettings: { DestinationArn: unknown; Format: string } }>(
+          template,
+          'AWS::ApiGatewayV2::Stage',
+        ).AccessLogSettings;
+      /** The format as one JSON line, each `$context` variable standing for a value. */
+      const fields = (format: string) =>
+        JSON.parse(format.replace(/\$context\.[\w.]+/g, '0')) as Record<string, unknown>;
+
+      it('writes one JSON line per request to a log group of its own, kept accessLogRetentionInDays', () => {
+        const { DestinationArn } = stageOf(prod);
+        const group = resource(prod, 'HttpApiLogGroup');
+
+        expect(DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+        expect(group.Type).toBe('AWS::Logs::LogGroup');
+        expect(group.Properties.LogGroupName).not.toMatch(/^\/aws\/lambda\//);
+        expect(group.Properties.RetentionInDays).toBe(stageParams('prod').accessLogRetentionInDays);
+        expect(resource(dev, 'HttpApiLogGroup').Properties.RetentionInDays).toBe(
+          stageParams('dev').accessLogRetentionInDays,
+        );
+      });
+
+      it('carries the request id, route, status, latencies and the authorizer and integration errors', () => {
+        const { Format } = stageOf(prod);
+
+        expect(Object.keys(fields(Format))).toEqual(
+          expect.arrayContaining([
+            'requestId',
+            'routeKey',
+            'status',
+            'responseLatency',
+            'integrationLatency',
+            'authorizerError',
+            'integrationError',
+          ]),
+        );
+        for (const variable of [
+          '$context.requestId',
+          '$context.routeKey',
+          '$context.status',
+          '$context.responseLatency',
+          '$context.integrationLatency',
+          '$context.authorizer.error',
+          '$context.integrationErrorMessage',
+        ]) {
+          expect(Format).toContain(variable);
+        }
+      });
+
+      it('carries no path (it holds the raw user id), no source IP, header, token or body', () => {
+        const { Format } = stageOf(prod);
+        const variables = Format.match(/\$context\.[\w.]+/g) ?? [];
+
+        expect(variables.length).toBeGreaterThan(5);
+        for (const variable of variables) {
+          expect(variable).not.toMatch(/path|identity|sourceIp|header|authorizer\.claims|body|userAgent/i);
+        }
       });
     });
 
@@ -611,12 +671,12 @@ describe('CloudFormation template from serverless package', () => {
     });
 
     it('reserves one environment per worker for the sweep, which ends before its next run', () => {
-      const interval = /^rate\((\d+) hours?\)$/.exec(String(stageParams('prod').sweepSchedule));
+      const interval = /^rate\((\d+) minutes\)$/.exec(String(stageParams('prod').sweepSchedule));
 
       expect(sweepOf(scaled).ReservedConcurrentExecutions).toBe(4);
       expect(sweepOf(prod).ReservedConcurrentExecutions).toBe(1);
       expect(interval).not.toBeNull();
-      expect(sweepOf(prod).Timeout).toBeLessThan(Number(interval?.[1]) * 3600);
+      expect(sweepOf(prod).Timeout).toBeLessThan(Number(interval?.[1]) * 60);
       expect(sweepOf(prod).Timeout).toBe(stageParams('prod').sweepTimeout);
       expect(sweepOf(prod).MemorySize).toBe(stageParams('prod').sweepMemory);
     });
@@ -652,20 +712,22 @@ describe('CloudFormation template from serverless package', () => {
     });
 
     it.each([
-      [{ ACTIVITY_SHARDS: '300' }, /activityShards must be a whole number from 1 to 256/],
-      [{ ACTIVITY_SHARDS: '4', SWEEP_WORKERS: '8' }, /sweepWorkers must be a whole number from 1 to 4/],
+      [{ activityShards: 300 }, /activityShards must be a whole number from 1 to 256/],
+      [{ activityShards: 4, sweepWorkers: 8 }, /sweepWorkers must be a whole number from 1 to 4/],
     ])(
       'refuses %j at packaging',
-      async (env, message) => {
-        await expect(packageService({ stage: 'prod', env })).rejects.toThrow(message);
+      async (cli, message) => {
+        await expect(
+          packageService({ stage: 'prod', params: { ...REQUIRED_SETTINGS, ...cli } }),
+        ).rejects.toThrow(message);
       },
       180_000,
     );
   });
 
   describe('chatbot invoke permission', () => {
-    it('grants nobody but API Gateway without CHATBOT_ROLE_ARN', () => {
-      const others = lambdaPermissions(prod).filter(
+    it('grants nobody but API Gateway without chatbotRoleArn (dev)', () => {
+      const others = lambdaPermissions(dev).filter(
         ([, permission]) => permission.Principal !== 'apigateway.amazonaws.com',
       );
 
@@ -673,7 +735,7 @@ describe('CloudFormation template from serverless package', () => {
     });
 
     it.each(SESSION_FUNCTIONS)('grants the chatbot role exactly one invoke permission on %s', (name) => {
-      const onFunction = lambdaPermissions(configured).filter(
+      const onFunction = lambdaPermissions(prod).filter(
         ([, permission]) => referencedId(permission.FunctionName) === `${FUNCTIONS[name].id}LambdaFunction`,
       );
       const forChatbot = onFunction.filter(([, permission]) => permission.Principal === CHATBOT_ROLE_ARN);
@@ -683,7 +745,7 @@ describe('CloudFormation template from serverless package', () => {
     });
 
     it('grants the chatbot nothing on the sweep, and nobody else anything', () => {
-      const others = lambdaPermissions(configured).filter(
+      const others = lambdaPermissions(prod).filter(
         ([, permission]) => permission.Principal !== 'apigateway.amazonaws.com',
       );
 
@@ -691,7 +753,7 @@ describe('CloudFormation template from serverless package', () => {
         SESSION_FUNCTIONS.map(() => CHATBOT_ROLE_ARN),
       );
       expect(
-        lambdaPermissions(configured).filter(
+        lambdaPermissions(prod).filter(
           ([, permission]) => referencedId(permission.FunctionName) === 'SweepLambdaFunction',
         ),
       ).toEqual([]);
@@ -700,13 +762,36 @@ describe('CloudFormation template from serverless package', () => {
 
   describe('chatbot principal', () => {
     it.each(['*', '123456789012', 'arn:aws:iam::123456789012:user/alice'])(
-      'refuses CHATBOT_ROLE_ARN=%s, which would grant more than one role',
+      'refuses chatbotRoleArn=%s, which would grant more than one role',
       async (arn) => {
-        await expect(packageService({ stage: 'prod', env: { CHATBOT_ROLE_ARN: arn } })).rejects.toThrow(
-          /must be an IAM role ARN/,
-        );
+        await expect(
+          packageService({ stage: 'prod', params: { ...REQUIRED_SETTINGS, chatbotRoleArn: arn } }),
+        ).rejects.toThrow(/must be an IAM role ARN/);
       },
       180_000,
+    );
+  });
+
+  describe('function logs', () => {
+    interface LoggingConfig {
+      LogFormat: string;
+      SystemLogLevel: string;
+      ApplicationLogLevel: string;
+    }
+    const logging = (template: Template, name: FunctionName) =>
+      properties<{ LoggingConfig: LoggingConfig }>(template, `${FUNCTIONS[name].id}LambdaFunction`)
+        .LoggingConfig;
+
+    it.each(FUNCTION_NAMES)(
+      '%s logs JSON; prod leaves out the system lines below WARN (START, END, REPORT)',
+      (name) => {
+        expect(logging(prod, name)).toEqual({
+          LogFormat: 'JSON',
+          SystemLogLevel: 'WARN',
+          ApplicationLogLevel: stageParams('prod').logLevel,
+        });
+        expect(logging(dev, name)).toMatchObject({ LogFormat: 'JSON', SystemLogLevel: 'INFO' });
+      },
     );
   });
 

@@ -202,4 +202,50 @@ describe('sweepHandler', () => {
       expect.objectContaining({ level: 'INFO', function_request_id: context.awsRequestId, report }),
     ]);
   });
+
+  it.each([
+    ['worker 2 of 3', { shards: [2, 5, 8] }, '2'],
+    ['worker 0', { shards: [0, 3] }, '0'],
+  ])(
+    'publishes the heartbeat of %s, with its worker number as the only other dimension',
+    async (_name, event, worker) => {
+      // Prepare
+      await storeSessions();
+
+      // Act
+      const { response, lines } = await invoke(event, lambdaContext());
+
+      // Assess
+      expect(response.ok).toBe(true);
+      const heartbeats = lines.filter((line) => 'SweepHeartbeat' in line);
+      expect(heartbeats).toEqual([
+        expect.objectContaining({
+          _aws: expect.objectContaining({
+            CloudWatchMetrics: [
+              {
+                Namespace: 'session-service',
+                Dimensions: [['service', 'worker']],
+                Metrics: [{ Name: 'SweepHeartbeat', Unit: 'Count' }],
+              },
+            ],
+          }),
+          service: 'session-service',
+          worker,
+          SweepHeartbeat: 1,
+        }),
+      ]);
+    },
+  );
+
+  it.each([
+    ['a run by hand over every shard value', {}],
+    ['a dry run of a worker', { shards: [1, 4], dryRun: true }],
+  ])('publishes no heartbeat for %s', async (_name, event) => {
+    await storeSessions();
+
+    const { response, lines } = await invoke(event, lambdaContext());
+
+    expect(response.ok).toBe(true);
+    expect(lines.filter((line) => 'SweepHeartbeat' in line)).toEqual([]);
+  });
 });

@@ -37,19 +37,38 @@ describe('capacity command', () => {
     expect(code).toBe(0);
     expect(err).toBe('');
     const plan = JSON.parse(out);
-    expect(plan).toMatchObject({ activityShards: 8, sweepWorkers: 1, monthlyCostUsd: 163_816.75 });
+    expect(plan).toMatchObject({ activityShards: 8, sweepWorkers: 1, monthlyCostUsd: 127_667.35 });
     expect(plan.workload).toMatchObject({ sessions: 100_000_000, writesPerSecond: 20_000, backlog: 0 });
+    // Every cost line by name, with what it counts and what it costs.
+    expect(
+      Object.fromEntries(plan.cost.map((line: { id: string; usd: number }) => [line.id, line.usd])),
+    ).toMatchObject({
+      httpApiRequests: 59_160,
+      cloudwatchLogs: expect.any(Number),
+      dynamodbPitr: expect.any(Number),
+    });
+  });
+
+  it("costs Lambda's own log lines with --platform-logs", () => {
+    const { code, out } = run([...TARGET, '--platform-logs', '--json']);
+    expect(code).toBe(0);
+    const plan = JSON.parse(out);
+    expect(plan.workload.platformLogs).toBe(true);
+    expect(plan.logs.platformBytesPerInvocation).toBe(518);
   });
 
   it('prints settings, quotas to raise, the cost and its arithmetic as text', () => {
-    const { code, out } = run([...TARGET, '--backlog', '30_000_000']);
+    const { code, out } = run([...TARGET, '--backlog', '30_000_000', '--backlog-hours', '5']);
     expect(code).toBe(0);
     expect(out).toMatch(/activityShards\s+11\n/);
     expect(out).toMatch(/sweepWorkers\s+3\n/);
+    expect(out).toMatch(/sweepSchedule\s+rate\(15 minutes\)\n/);
+    expect(out).toContain('RAISE Lambda concurrent executions (per Region): to 5,371');
     expect(out).toContain('RAISE API Gateway throttle quota per account, per Region: to 50,000');
-    expect(out).toContain('backlog cleared in 19.1 h');
+    expect(out).toContain('backlog cleared in 4.7 h');
     expect(out).toContain('shards = ceil(2 × 5,111 / 1,000) = 11');
-    expect(out).toMatch(/\$163,816\.79 {2}total/);
+    expect(out).toContain('update 17,333/s → 3,467');
+    expect(out).toMatch(/\$127,667\.49 {2}total/);
   });
 
   it.each([

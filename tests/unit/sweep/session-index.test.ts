@@ -10,8 +10,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_ACTIVITY_SHARDS } from '../../../lib/config.ts';
 import { createDocumentClient } from '../../../lib/store/dynamodb.ts';
-import { SessionIndex } from '../../../lib/sweep/session-index.ts';
+import { INACTIVE_PAGE_LIMIT, SessionIndex } from '../../../lib/sweep/session-index.ts';
 
 const NOW = new Date('2026-11-26T10:00:00.000Z');
 const USER = 'wa:+447700900123';
@@ -62,7 +63,10 @@ describe('SessionIndex', () => {
         'b',
       ]);
       expect(pages.reduce((sum, page) => sum + page.consumedReadCapacity, 0)).toBe(0.5);
-      expect(mock.commandCalls(QueryCommand).length).toBe(pages.length);
+      // One query per shard value, one more for shard 3's second page, each a page of INACTIVE_PAGE_LIMIT.
+      const queries = mock.commandCalls(QueryCommand).map((call) => call.args[0].input);
+      expect(queries).toHaveLength(MAX_ACTIVITY_SHARDS + 1);
+      for (const query of queries) expect(query.Limit).toBe(INACTIVE_PAGE_LIMIT);
     });
 
     it.each([
