@@ -37,7 +37,7 @@ describe('capacity command', () => {
     expect(code).toBe(0);
     expect(err).toBe('');
     const plan = JSON.parse(out);
-    expect(plan).toMatchObject({ activityShards: 8, sweepWorkers: 1, monthlyCostUsd: 127_667.35 });
+    expect(plan).toMatchObject({ activityShards: 8, sweepWorkers: 1, monthlyCostUsd: 181_019.89 });
     expect(plan.workload).toMatchObject({ sessions: 100_000_000, writesPerSecond: 20_000, backlog: 0 });
     // Every cost line by name, with what it counts and what it costs.
     expect(
@@ -68,7 +68,7 @@ describe('capacity command', () => {
     expect(out).toContain('backlog cleared in 4.7 h');
     expect(out).toContain('shards = ceil(2 × 5,111 / 1,000) = 11');
     expect(out).toContain('update 17,333/s → 3,467');
-    expect(out).toMatch(/\$127,667\.49 {2}total/);
+    expect(out).toMatch(/\$181,020\.02 {2}total/);
   });
 
   it.each([
