@@ -154,7 +154,9 @@ async function record(): Promise<FixtureFile> {
     await sessions.createOrGet(edsger, 'Website');
     await sessions.delete(edsger);
     await reader.read();
-    await scenario('erase', 'erasure of a live session: its item removed at once', () => sessions.erase(alan));
+    await scenario('erase', 'erasure of a live session: its item removed at once', () =>
+      sessions.erase(alan),
+    );
     await scenario('erase-tombstone', 'erasure of a recent tombstone', () => sessions.erase(edsger));
 
     // A move of the index entry to another shard count.
