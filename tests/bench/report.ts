@@ -265,11 +265,11 @@ const CHECK_ROBUSTNESS = `### How the check tells noise from a regression
 
 Ten consecutive runs of \`npm run bench:check\` on this 2-core machine, while other test suites and
 benchmarks loaded it, all passed: the highest paired import median of any bundle was 1.16 to 1.20 per
-run, and the highest paired handler-overhead median 1.07 to 1.08. In the same runs the figures judged
-before moved far more: the worst wall-time import p50 ratio from 1.13 to 1.33 (4 of 10 runs past 1.25),
+run, and the highest paired handler-overhead median 1.07 to 1.08. In the same runs the unpaired figures
+moved far more: the worst wall-time import p50 ratio from 1.13 to 1.33 (4 of 10 runs past 1.25),
 and the worst handler/raw p50 ratio from 1.06 to 1.19 (1 of 10 past 1.15). An earlier series of ten,
 under heavier load (runs of up to 200 s instead of about 60), gave 1.15 to 1.20 and 1.07 to 1.13 for the
-paired medians, and 1.08 to 1.30 and 1.07 to 1.37 for the old figures.
+paired medians, and 1.08 to 1.30 and 1.07 to 1.37 for the unpaired figures.
 
 A real regression still fails it. Appending \`import { parse } from 'yaml'; export const parseYaml = parse;\`
 to \`functions/get-session.ts\` (113 KiB of minified code in that one bundle; never committed) and running
@@ -390,12 +390,12 @@ function limitsSection(result: BenchResult): string {
   table (items are well under 1 KB) plus the \`byUpdatedAt\` index: 1 WCU to add or remove an entry, 2 to
   move one when its activity bucket changes, nothing when the write stays in the same bucket and shard.
   That index is the price of a sweep that never scans.
-- **At the size bound.** A stored session is at most 26,574 bytes under its limits (64 context keys of
+- **At the size bound.** A stored session is at most 25,996 bytes under its limits (64 context keys of
   320 bytes, the longest booking, both write registers full: 21 keyed and 8 unkeyed entries; computed
   by the item-size estimator in \`tests/integration/store/size-bound.test.ts\`, under the 32 KB bound). DynamoDB charges an
   UpdateItem 1 WCU per KB of the larger of the old and new item, so the worst write is 26 WCU on the table
-  plus 2 on the index (28 WCU), and a strongly consistent read 7 RCU (1 per 4 KB). A typical session with
-  both write registers full is about 1.3 KB (the registers and their lifetime boundaries add at most 1,044 bytes).
+  plus 2 on the index (28 WCU), and a strongly consistent read 7 RCU (1 per 4 KB). Both write registers
+  full, with their lifetime boundaries, add at most 548 bytes to a session.
 - **Sweep reads proportional to the expired sessions, not the table.** A KEYS_ONLY index entry is about
   ${Math.round(result.sweep.indexEntryBytes)} bytes here, so ${count(result.plan.sweep.expired)} expired sessions are ${units(index[0]?.modelledRcu ?? 0)} RCU of index pages across the 256 shard values,
   whatever the table holds (at least one request per shard value, 0.5 RCU each: 128 RCU per full pass). A Scan is charged for every

@@ -644,7 +644,7 @@ describe('security: bad input', () => {
   });
 
   it('bounds each write of context at 8 KB, while the stored context may grow by merging keys', async () => {
-    // The documented contract (README "data model", docs/openapi.yaml Context): 8 KB is a limit per
+    // The documented contract (docs/API.md "Limits", docs/openapi.yaml Context): 8 KB is a limit per
     // write, because DynamoDB cannot measure a merged map inside the one conditional UpdateItem.
     // Stored growth ends at LIMITS.contextKeysStored keys with SESSION_TOO_LARGE (size-bound test).
     const userId = uniqueUserId('wa');

@@ -480,8 +480,8 @@ describe("exactly-once writes: the registers' windows", () => {
     return Number((await storedItem(ourDoc, userId))?.version) - v0 - writesBetween;
   }
 
-  // The figures README.md and SECURITY.md give: the retry register holds an unkeyed write through 7 later
-  // unkeyed writes, and a key through any number of them.
+  // The figures docs/DESIGN.md ("The write registers") and docs/SECURITY.md give: the retry register
+  // holds an unkeyed write through 7 later unkeyed writes, and a key through any number of them.
   it("an unkeyed write's retry is recognised with 7 other unkeyed writes between (the retry register's depth)", async () => {
     expect(await lostAnswerWithWritesBetween(7, {})).toBe(1);
   });

@@ -78,7 +78,7 @@ describe('item size estimate', () => {
     const size = itemSize(largest);
 
     expect(size).toBeLessThanOrEqual(LIMITS.itemBytes);
-    // The figures the README, SECURITY.md and BENCHMARKS.md quote.
+    // The figures docs/DESIGN.md, docs/API.md, docs/SECURITY.md and docs/BENCHMARKS.md quote.
     expect(size).toBe(25_996);
     expect(itemSize(registers)).toBe(548);
     expect(Math.ceil(size / 1024)).toBe(26);
