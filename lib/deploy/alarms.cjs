@@ -14,6 +14,8 @@ const DAY_SECONDS = 86_400;
 const MAX_RANGE_SHORT_PERIOD = DAY_SECONDS;
 const MAX_RANGE = 7 * DAY_SECONDS;
 /** The DynamoDB API operations the functions call; DynamoDB reports some metrics per operation. */
+/** Operations too rare to weigh in the server-error rate (see ServerErrorRateAlarm). */
+const RARE_OPERATIONS = new Set(['erase']);
 const DYNAMODB_OPERATIONS = ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query'];
 const INDEX_NAME = 'byUpdatedAt';
 
@@ -463,7 +465,9 @@ module.exports = async ({ resolveVariable }) => {
 
   // Session operations that answered UNAVAILABLE/INTERNAL, over HTTP and by direct invocation alike
   // (Lambda's Errors never sees them: the functions answer instead of throwing), over the functions'
-  // invocations. CloudWatch takes at most 10 metrics in one alarm: 5 operations × 2.
+  // invocations. CloudWatch takes at most 10 metrics in one alarm: the 5 operations that carry the
+  // traffic × 2. Erase (a person's request, a few a day) is watched by its function's own alarms.
+  const trafficOperations = operations.filter((name) => !RARE_OPERATIONS.has(name));
   alarm(
     'ServerErrorRateAlarm',
     'server-error-rate',
@@ -473,7 +477,7 @@ module.exports = async ({ resolveVariable }) => {
       threshold: thresholds.serverErrorRatePercent,
       ...rateWindow,
       metrics: [
-        ...operations.map((operation, index) =>
+        ...trafficOperations.map((operation, index) =>
           query(
             `err${index}`,
             namespace,
@@ -483,7 +487,7 @@ module.exports = async ({ resolveVariable }) => {
             60,
           ),
         ),
-        ...operations.map((operation, index) =>
+        ...trafficOperations.map((operation, index) =>
           query(
             `inv${index}`,
             'AWS/Lambda',
@@ -495,12 +499,12 @@ module.exports = async ({ resolveVariable }) => {
         ),
         {
           Id: 'errors',
-          Expression: `SUM([${operations.map((_, index) => `err${index}`).join(', ')}])`,
+          Expression: `SUM([${trafficOperations.map((_, index) => `err${index}`).join(', ')}])`,
           ReturnData: false,
         },
         {
           Id: 'calls',
-          Expression: `SUM([${operations.map((_, index) => `inv${index}`).join(', ')}])`,
+          Expression: `SUM([${trafficOperations.map((_, index) => `inv${index}`).join(', ')}])`,
           ReturnData: false,
         },
         guardedRate('server errors %', 'errors', 'calls'),

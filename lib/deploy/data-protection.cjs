@@ -48,6 +48,15 @@ module.exports = async ({ resolveVariable }) => {
       ]);
       extensions[`${capitalised(name)}LambdaFunction`] = { DependsOn: [`${capitalised(name)}KeyPolicy`] };
     }
+    // The events consumer reads the encrypted table's stream and dead-letters into its encrypted queue.
+    extensions.EventsDeadLetterQueue = { Properties: { ...keys.queue, SqsManagedSseEnabled: false } };
+    resources.PublishEventsKeyPolicy = keyPolicy('publishEvents-key', 'PublishEventsRole', [
+      ...keys.grant('dynamodb', KEY_USES.read),
+      ...keys.grant('sqs', KEY_USES.send),
+    ]);
+    extensions.PublishEventsLambdaFunction = { DependsOn: ['PublishEventsKeyPolicy'] };
+    // The HTTP API's access log.
+    extensions.HttpApiLogGroup = { Properties: keys.logGroup };
     // The scheduler dead-letters undelivered sweep invocations into the encrypted queue.
     resources.SweepSchedulerKeyPolicy = keyPolicy('sweep-schedule-key', 'SweepSchedulerRole', [
       ...keys.grant('sqs', KEY_USES.send),

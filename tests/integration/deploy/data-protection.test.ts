@@ -6,7 +6,7 @@
  * key from the stage's secret.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packageService, type Template } from '../../support/package-service.ts';
+import { packageService, REQUIRED_SETTINGS, type Template } from '../../support/package-service.ts';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 // CloudFormation's own ${...} syntax, not JavaScript templates.
@@ -35,13 +35,20 @@ interface Statement {
   Condition?: unknown;
 }
 
+/** The required settings, with both tiers' topics created by the stack. */
+const { ticketTopicArn: _, ...PAGE_AND_PEOPLE } = REQUIRED_SETTINGS;
+const CREATED_TOPICS = { ...PAGE_AND_PEOPLE, ticketEmail: 'team@example.com' };
+
 let keyed: Template;
 let plain: Template;
 
 beforeAll(async () => {
   [keyed, plain] = await Promise.all([
-    packageService({ stage: 'prod', env: { KMS_KEY_ARN: KEY_ARN, RECOVERY_PERIOD_IN_DAYS: '3' } }),
-    packageService({ stage: 'prod' }),
+    packageService({
+      stage: 'prod',
+      params: { ...CREATED_TOPICS, kmsKeyArn: KEY_ARN, recoveryPeriodInDays: 3 },
+    }),
+    packageService({ stage: 'prod', params: CREATED_TOPICS }),
   ]);
 });
 
@@ -76,12 +83,10 @@ describe('with kmsKeyArn', () => {
     });
   });
 
-  it('encrypts every log group with the key, one per function', () => {
+  it('encrypts every log group with the key: one per function, and the access log', () => {
     const groups = ofType(keyed, 'AWS::Logs::LogGroup');
     expect(groups.map(([id]) => id).sort()).toEqual(
-      Object.keys(KEY_USE)
-        .map((name) => `${name}LogGroup`)
-        .sort(),
+      [...Object.keys(KEY_USE), 'PublishEvents', 'HttpApi'].map((name) => `${name}LogGroup`).sort(),
     );
     for (const [id, group] of groups) expect(group.Properties, id).toMatchObject({ KmsKeyId: KEY_ARN });
   });
@@ -116,6 +121,24 @@ describe('with kmsKeyArn', () => {
     },
   );
 
+  it('lets the events consumer read the stream through DynamoDB and dead-letter through SQS, nothing else', () => {
+    expect(keyStatements(keyed, 'PublishEventsRole')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: READ,
+        Resource: KEY_ARN,
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': DYNAMODB_ENDPOINT_SUB } } },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: KEY_ARN,
+        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': SQS_ENDPOINT_SUB } } },
+      },
+    ]);
+    expect(keyed.Resources.PublishEventsLambdaFunction?.DependsOn).toContain('PublishEventsKeyPolicy');
+  });
+
   it("lets the sweep's scheduler use the key only to dead-letter through SQS", () => {
     expect(keyStatements(keyed, 'SweepSchedulerRole')).toEqual([
       {
@@ -147,7 +170,8 @@ describe('without kmsKeyArn', () => {
     for (const [, topic] of ofType(plain, 'AWS::SNS::Topic')) {
       expect(topic.Properties).toMatchObject({ KmsMasterKeyId: { Ref: 'AlarmTopicKey' } });
     }
-    for (const role of [...Object.keys(KEY_USE).map((name) => `${name}Role`), 'SweepSchedulerRole']) {
+    const roles = [...Object.keys(KEY_USE), 'PublishEvents', 'SweepScheduler'].map((name) => `${name}Role`);
+    for (const role of roles) {
       expect(keyStatements(plain, role), role).toEqual([]);
     }
   });
@@ -170,9 +194,11 @@ describe('without kmsKeyArn', () => {
 
 describe('stage parameters', () => {
   it.each([
-    [{ RECOVERY_PERIOD_IN_DAYS: '36' }, 'recoveryPeriodInDays must be a whole number from 1 to 35'],
-    [{ KMS_KEY_ARN: 'alias/sessions' }, 'kmsKeyArn must be a KMS key ARN'],
-  ])('refuses %j at packaging', async (env, message) => {
-    await expect(packageService({ stage: 'prod', env })).rejects.toThrow(message);
+    [{ recoveryPeriodInDays: 36 }, 'recoveryPeriodInDays must be a whole number from 1 to 35'],
+    [{ kmsKeyArn: 'alias/sessions' }, 'kmsKeyArn must be a KMS key ARN'],
+  ])('refuses %j at packaging', async (params, message) => {
+    await expect(
+      packageService({ stage: 'prod', params: { ...REQUIRED_SETTINGS, ...params } }),
+    ).rejects.toThrow(message);
   });
 });

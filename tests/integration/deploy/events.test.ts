@@ -4,9 +4,12 @@
  * alarms, and `eventsIncludeBooking`.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { packageService, type Template } from '../../support/package-service.ts';
+import { packageService, REQUIRED_SETTINGS, type Template } from '../../support/package-service.ts';
 
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:on-call';
+/** The required settings, with both tiers' topics created by the stack. */
+const { ticketTopicArn: _, ...PAGE_AND_PEOPLE } = REQUIRED_SETTINGS;
+const CREATED_TOPICS = { ...PAGE_AND_PEOPLE, ticketEmail: 'team@example.com' };
 
 function resource(template: Template, logicalId: string) {
   const found = template.Resources[logicalId];
@@ -28,15 +31,18 @@ interface Statement {
 }
 
 describe('lifecycle events in the packaged template', () => {
-  /** prod as checked in: no booking values, a topic created for the stage. */
+  /** prod with its required settings: no booking values, ticket topic created for the stage. */
   let prod: Template;
-  /** prod with booking values and an existing alarm topic. */
+  /** prod with booking values and an existing ticket topic. */
   let withBooking: Template;
 
   beforeAll(async () => {
     [prod, withBooking] = await Promise.all([
-      packageService({ stage: 'prod' }),
-      packageService({ stage: 'prod', env: { EVENTS_INCLUDE_BOOKING: 'true', ALARM_TOPIC_ARN: TOPIC_ARN } }),
+      packageService({ stage: 'prod', params: CREATED_TOPICS }),
+      packageService({
+        stage: 'prod',
+        params: { ...REQUIRED_SETTINGS, eventsIncludeBooking: 'true', ticketTopicArn: TOPIC_ARN },
+      }),
     ]);
   }, 240_000);
 
@@ -180,8 +186,9 @@ describe('lifecycle events in the packaged template', () => {
         expect(Object.fromEntries(alarm.Dimensions.map(({ Name, Value }) => [Name, Value]))).toEqual(
           dimensions,
         );
-        expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
-        expect(alarm.OKActions).toEqual([{ Ref: 'AlarmTopic' }]);
+        // A ticket: records wait, customers see nothing yet.
+        expect(alarm.AlarmActions).toEqual([{ Ref: 'TicketTopic' }]);
+        expect(alarm.OKActions).toEqual([{ Ref: 'TicketTopic' }]);
         expect(alarm.AlarmDescription).toMatch(/docs\/OPERATIONS\.md#events-/);
       },
     );

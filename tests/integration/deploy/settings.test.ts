@@ -73,8 +73,9 @@ describe('required settings', () => {
         (permission) => permission.Properties.Principal,
       );
 
+      // The five session operations, erase and exportUser.
       expect(principals.filter((principal) => principal === REQUIRED_SETTINGS.chatbotRoleArn)).toHaveLength(
-        5,
+        7,
       );
     });
 
