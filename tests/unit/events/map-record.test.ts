@@ -31,7 +31,7 @@ const only = (name: string, type: SessionEvent['detailType']): Record<string, un
 function removedAfter(record: DynamoDBRecord, ms: number): DynamoDBRecord {
   const copy = structuredClone(record);
   const image = copy.dynamodb?.OldImage as Record<string, { S: string } | undefined>;
-  const lastActivity = Date.parse(String((image.updatedAtExact ?? image.updatedAt)?.S));
+  const lastActivity = Date.parse(String(image.updatedAt?.S));
   (copy.dynamodb as { ApproximateCreationDateTime: number }).ApproximateCreationDateTime = Math.floor(
     (lastActivity + ms) / 1000,
   );
