@@ -72,6 +72,17 @@ export async function measureEventsConsumer({ recordsPerBatch = 100, batches = 5
   } satisfies ConsumerCpu;
 }
 
+export function eventsConsumerSection(cpu: ConsumerCpu): string {
+  return `## 10. The events consumer's CPU per stream record
+
+The real handler stack of \`publishEvents\` (mapping, bus entries, logging) over ${cpu.batches} batches of
+${cpu.recordsPerBatch} recorded stream records (tests/fixtures/events), with a bus that answers at once, so
+only the function's own work is timed: **${cpu.cpuMsPerRecord.toFixed(4)} ms of CPU per record** (median of
+rounds), ${cpu.eventsPerRecord.toFixed(2)} events per record in the recorded mix. The capacity model prices the
+consumer at \`CONSUMER.cpuMsPerRecord\` (lib/capacity/events-cost.ts). Rerun:
+\`npx node tests/bench/events-consumer.ts\`.`;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const result = await measureEventsConsumer();
   console.log(JSON.stringify(result, null, 2));

@@ -7,6 +7,7 @@ import { BUDGETS, type BudgetCheck, importWithinBudget, overheadWithinBudget } f
 import { type ClientSizeResult, clientSizeSection } from './client-size.ts';
 import { type ColdStartResult, type ColdStartRow, SDK_ONLY } from './cold-start.ts';
 import { type ConversationCost, conversationSection } from './conversation-cost.ts';
+import { type ConsumerCpu, eventsConsumerSection } from './events-consumer.ts';
 import type { OverheadResult } from './handler-overhead.ts';
 import type { LoadRow } from './load.ts';
 import { CHECK_PLAN, FULL_PLAN, type Plan } from './plan.ts';
@@ -34,6 +35,8 @@ export interface BenchResult {
   shardDistribution?: DistributionResult | undefined;
   /** The 40-message keyed conversation: item bytes and WCU per write. */
   conversation?: ConversationCost | undefined;
+  /** The events consumer's CPU per stream record. */
+  eventsConsumer?: ConsumerCpu | undefined;
   /** The client package: the browser bundle's size, and client code in the function bundles. */
   clientSize?: ClientSizeResult | undefined;
   wallMs: number;
@@ -473,7 +476,7 @@ ${
     : ''
 }
 
-${result.conversation ? conversationSection(result.conversation, { itemBytes: BUDGETS.conversationItemBytes, wcuPerWrite: BUDGETS.conversationWcuPerWrite }) : ''}
+${result.conversation ? conversationSection(result.conversation, { itemBytes: BUDGETS.conversationItemBytes, wcuPerWrite: BUDGETS.conversationWcuPerWrite }) : ''}${result.eventsConsumer ? `\n\n${eventsConsumerSection(result.eventsConsumer)}` : ''}
 
 ${result.clientSize ? clientSizeSection(result.clientSize, BUDGETS.httpClientGzipBytes) : ''}
 

@@ -11,6 +11,7 @@ import { evaluateBudgets } from './budgets.ts';
 import { measureClientSize } from './client-size.ts';
 import { measureColdStart } from './cold-start.ts';
 import { measureConversation } from './conversation-cost.ts';
+import { measureEventsConsumer } from './events-consumer.ts';
 import { loadRuntime, measureHandlerOverhead } from './handler-overhead.ts';
 import { measureLoad } from './load.ts';
 import { CHECK_PLAN, FULL_PLAN } from './plan.ts';
@@ -57,6 +58,9 @@ try {
   log(`[${elapsed()}] 9. the client package: browser bundle size, client code in the function bundles`);
   const clientSize = await measureClientSize();
 
+  log(`[${elapsed()}] 10. the events consumer's CPU per stream record`);
+  const eventsConsumer = await measureEventsConsumer();
+
   const { latenciesMs, workers } = plan.sweepThroughput;
   log(
     `[${elapsed()}] 7. sweep throughput, ${workers.join(', ')} workers at ${latenciesMs.join(' and ')} ms per request`,
@@ -93,6 +97,7 @@ try {
     sweepThroughput,
     shardDistribution,
     conversation,
+    eventsConsumer,
     clientSize,
     wallMs: performance.now() - started,
   };
