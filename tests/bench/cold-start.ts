@@ -141,6 +141,10 @@ function lambdaEnvironment(name: string): Record<string, string> {
     POWERTOOLS_METRICS_NAMESPACE: 'session-service',
     POWERTOOLS_LOG_LEVEL: 'INFO',
     SWEEP_CONCURRENCY: '16',
+    // A stage's own key, as Secrets Manager gives it at deploy time (never the development key).
+    LOG_ID_KEY: 'bench-log-id-key-of-at-least-32-characters',
+    EVENT_BUS_NAME: 'session-service-dev',
+    EVENTS_INCLUDE_BOOKING: 'false',
   };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
