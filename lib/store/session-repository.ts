@@ -19,7 +19,7 @@ import {
 } from '../session/schema.ts';
 import type { Session, UserExport } from '../session/session.ts';
 import { type ActivityTimes, activityTimes, type Clock, inactiveCutoff } from './clock.ts';
-import type { Precondition } from './conditions.ts';
+import { type Precondition, preconditionHolds } from './conditions.ts';
 import { isConditionFailed, translateDynamoError } from './dynamo-errors.ts';
 import { isLive, readItem, type SessionItem, toSession } from './item.ts';
 import { eraseRequest, exportOfItem, exportRequest } from './privacy-requests.ts';
@@ -88,6 +88,12 @@ function candidateSessionId(userId: string, idempotencyKey?: string, callId?: st
 }
 
 /**
+ * A dead item holding the sessionId this create-or-get proposed: its own session, deleted before this
+ * retry of the call. There is nothing to answer with, and nothing is brought back.
+ */
+const ownSessionDeleted = () => new NotFoundError('the session this request created has since been deleted');
+
+/**
  * The only code that talks to the sessions table's items. Every operation is exactly one DynamoDB request,
  * on its rare outcomes too (a replay, 404, 409, 412, 422), with one exception: a create-or-get that finds a
  * tombstone or an expired session replaces it with a second write (docs/DESIGN.md says why). Expiry is
@@ -151,10 +157,7 @@ export class SessionRepository {
       return { session, created: created(session), replayed: failure.replayed };
     }
     if (failure.cause !== 'not-live') throw this.#error(failure, plan);
-    // A tombstone of the session this call created: it was deleted before this retry of the call.
-    if (failure.item?.sessionId === candidate) {
-      throw new NotFoundError('the session this request created has since been deleted');
-    }
+    if (failure.item?.sessionId === candidate) throw ownSessionDeleted();
     return this.#replaceDead(id, candidate, channel, plan);
   }
 
@@ -181,9 +184,7 @@ export class SessionRepository {
         const session = toSession(item, this.#inactiveDays);
         return { session, created: session.sessionId === candidate, replayed: false };
       }
-      if (item?.sessionId === candidate) {
-        throw new NotFoundError('the session this request created has since been deleted');
-      }
+      if (item?.sessionId === candidate) throw ownSessionDeleted();
       const failure = classifyFailure(stored, plan, this.#clock());
       if (failure.cause !== 'recorded') throw this.#error(failure, plan);
       const session = this.#replayedSession(failure.item);
@@ -201,11 +202,7 @@ export class SessionRepository {
     const item = Item === undefined ? undefined : readItem(Item);
     if (item === undefined || !isLive(item, inactiveCutoff(this.#clock(), this.#inactiveDays)))
       return undefined;
-    const { expectedSessionId, expectedVersion } = precondition;
-    if (
-      (expectedSessionId !== undefined && expectedSessionId !== item.sessionId) ||
-      (expectedVersion !== undefined && expectedVersion !== item.version)
-    ) {
+    if (!preconditionHolds(precondition, item)) {
       throw new VersionConflictError('the session does not match If-Match');
     }
     return toSession(item, this.#inactiveDays);
