@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Env, loadConfig, loadLogIdKey } from '../config.ts';
+import { type Env, envSetting, loadConfig, loadLogIdKey, namedRegion } from '../config.ts';
 import { DEVELOPMENT_LOG_ID_KEY, logIdOf } from '../log-id.ts';
 import { createDocumentClient } from '../store/dynamodb.ts';
 import { SessionRepository } from '../store/session-repository.ts';
@@ -57,7 +57,7 @@ export function parsePrivacyArgs(argv: readonly string[], env: Env = process.env
     command: command as PrivacyCommand,
     userId,
     stage: values.stage,
-    region: values.region ?? env.AWS_REGION ?? STACK_DEFAULT_REGION,
+    region: values.region ?? namedRegion(env) ?? STACK_DEFAULT_REGION,
     local: values.local ?? false,
   };
 }
@@ -96,8 +96,8 @@ export async function stageSettings(
   if (args.local) {
     const config = loadConfig({
       ...env,
-      TABLE_NAME: env.TABLE_NAME ?? `${SERVICE}-${args.stage}-sessions`,
-      DYNAMODB_ENDPOINT: env.DYNAMODB_ENDPOINT ?? LOCAL_ENDPOINT,
+      TABLE_NAME: envSetting('TABLE_NAME', env) ?? `${SERVICE}-${args.stage}-sessions`,
+      DYNAMODB_ENDPOINT: envSetting('DYNAMODB_ENDPOINT', env) ?? LOCAL_ENDPOINT,
     });
     return {
       tableName: config.tableName,
