@@ -129,14 +129,7 @@ export abstract class BaseSessionClient<Options extends CallOptions = CallOption
    * after it answers NotFoundError; createOrGet starts a new session.
    */
   async erase(userId: string, options: KeyOption = {}): Promise<void> {
-    const idempotencyKey = this.#keyOf(options);
-    await this.#send({
-      operation: 'erase',
-      userId,
-      fields: {},
-      condition: {},
-      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-    });
+    await this.#send(this.#write('erase', userId, options));
   }
 
   /**
@@ -200,7 +193,7 @@ export abstract class BaseSessionClient<Options extends CallOptions = CallOption
   }
 
   #write(
-    operation: 'update' | 'clear' | 'delete',
+    operation: 'update' | 'clear' | 'delete' | 'erase',
     target: string | SessionRef,
     options: CallOptions,
     fields: Record<string, unknown> = {},
